@@ -100,10 +100,24 @@ def lm_source(profile: Profile) -> str:
 
 
 def load_tokenizer(profile: Profile):
+    """The language model's tokenizer, ready for training and batched generation.
+
+    Its pad token is made distinct from EOS (the unknown token, id 0 in both Llama 2 and
+    SmolLM2): padding positions are masked out of the loss, and with pad = EOS the real
+    EOS would be masked too, so a fine-tuned model would never learn to stop.
+    """
     from transformers import AutoTokenizer
 
+    from .prompts import LLAMA2_CHAT_TEMPLATE
+
     token = auth.get_token().value if profile.name == "gpu" else None
-    return AutoTokenizer.from_pretrained(lm_source(profile), token=token)
+    tokenizer = AutoTokenizer.from_pretrained(lm_source(profile), token=token)
+    if tokenizer.pad_token is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
+        tokenizer.pad_token = tokenizer.unk_token
+    tokenizer.padding_side = "right"  # for training; batched generation switches to left itself
+    if profile.name == "gpu" and not tokenizer.chat_template:
+        tokenizer.chat_template = LLAMA2_CHAT_TEMPLATE  # older copies of the repo ship none
+    return tokenizer
 
 
 def load_model(profile: Profile, quantize: bool = True, attn_implementation: str | None = None):

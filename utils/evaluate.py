@@ -1,0 +1,89 @@
+"""Ask a chat model for labels in batches, and score the answers.
+
+Shared by notebook 03 (prompting baselines) and 04 (the fine-tuned model).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .data import LABELS
+
+
+def parse_label(answer: str, labels=LABELS) -> str | None:
+    """The label an answer gives: its first word if that is a label, else None (counted as wrong)."""
+    words = re.findall(r"[a-z]+", answer.lower())
+    return words[0] if words and words[0] in labels else None
+
+
+def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 4,
+                     batch_size: int = 16, progress: bool = True) -> list[str]:
+    """Greedy answers to each conversation (ending with a user turn), batched with left padding."""
+    import torch
+    from tqdm.std import tqdm  # a text bar: its final state is what a saved notebook shows
+
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # generation continues from the right end of every row
+    answers: list[str] = []
+    try:
+        batches = range(0, len(conversations), batch_size)
+        for start in tqdm(batches, desc="generating", disable=not progress):
+            texts = [
+                tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False)
+                for c in conversations[start:start + batch_size]
+            ]
+            inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            with torch.no_grad():
+                out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                                     pad_token_id=tokenizer.pad_token_id)
+            answers += tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+    finally:
+        tokenizer.padding_side = side
+    return [a.strip() for a in answers]
+
+
+@dataclass
+class Scores:
+    n: int
+    accuracy: float
+    unparsed: float  # share of answers that named no label
+    f1: dict[str, float]
+    confusion: list[list[int]]  # rows: true label, columns: predicted label + "other"
+
+    def summary(self, name: str) -> str:
+        f1 = ", ".join(f"{k} {v:.2f}" for k, v in self.f1.items())
+        return (f"{name}: accuracy {self.accuracy:.1%} on {self.n} posts "
+                f"({self.unparsed:.0%} answers named no label) · F1 {f1}")
+
+
+def score(gold: list[str], answers: list[str], labels=LABELS) -> Scores:
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    pred = [parse_label(a, labels) or "other" for a in answers]
+    f1 = f1_score(gold, pred, labels=list(labels), average=None, zero_division=0)
+    return Scores(
+        n=len(gold),
+        accuracy=sum(g == p for g, p in zip(gold, pred)) / len(gold),
+        unparsed=pred.count("other") / len(pred),
+        f1={label: round(float(v), 3) for label, v in zip(labels, f1)},
+        confusion=confusion_matrix(gold, pred, labels=[*labels, "other"])[: len(labels)].tolist(),
+    )
+
+
+def plot_confusions(results: dict[str, Scores], labels=LABELS):
+    """Confusion matrices side by side, one per named result."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(3.6 * len(results), 3.3), squeeze=False)
+    cols = [*labels, "other"]
+    for ax, (name, s) in zip(axes[0], results.items()):
+        ax.imshow(s.confusion, cmap="Blues", vmin=0)
+        for i, row in enumerate(s.confusion):
+            for j, v in enumerate(row):
+                ax.text(j, i, v, ha="center", va="center", color="white" if v > max(map(max, s.confusion)) / 2 else "black")
+        ax.set_xticks(range(len(cols)), cols, rotation=30)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set(title=f"{name}\naccuracy {s.accuracy:.0%} (n={s.n})", xlabel="predicted", ylabel="true")
+    fig.tight_layout()
+    return fig
