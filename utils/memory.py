@@ -1,0 +1,119 @@
+"""How much memory does fine-tuning need? An estimator, component by component.
+
+Conventions (stated so the numbers can be checked by hand):
+
+- Full fine-tuning, as in the lecture's arithmetic: weights, gradients and the two Adam moments
+  all in the compute precision (2 bytes for fp16/bf16): 2 + 2 + 2×2 = 8 bytes per parameter.
+  70B parameters → 140 + 140 + 280 = 560 GB.
+- LoRA / QLoRA: the base is frozen (no gradients, no optimizer state). Adapters are kept in
+  float32 (PEFT's default), with float32 gradients and two float32 Adam moments: 16 bytes per
+  trainable parameter. QLoRA stores the frozen linear weights in NF4 with double quantization:
+  4.127 bits per parameter (QLoRA paper); embeddings and the output layer stay in compute precision.
+- Activations of a decoder layer, per token: about 34·h bytes in 16-bit precision (Korthikanti et
+  al., 2022), plus 5·heads·seq bytes for the attention matrix when it is materialised (eager
+  attention; SDPA/flash kernels don't store it). With gradient checkpointing only each layer's
+  input (2·h bytes per token) is kept, and one layer is recomputed at a time. The logits for the
+  loss are float32: batch·seq·vocab·4 bytes, twice (values and gradient).
+- Not included: the CUDA context and allocator slack (≈ 0.5–1 GB on a GPU), framework buffers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GB = 1e9
+NF4_DQ_BYTES = 4.127 / 8
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A Llama-style decoder: the numbers that decide its size."""
+
+    layers: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    heads: int
+    kv_heads: int
+    tied_embeddings: bool = False
+
+    @classmethod
+    def from_config(cls, config) -> "Shape":
+        return cls(config.num_hidden_layers, config.hidden_size, config.intermediate_size, config.vocab_size,
+                   config.num_attention_heads, config.num_key_value_heads, bool(config.tie_word_embeddings))
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden // self.heads
+
+    def linear_shapes(self) -> dict[str, tuple[int, int]]:
+        """(in, out) of each linear layer in one decoder layer."""
+        h, i, kv = self.hidden, self.intermediate, self.kv_heads * self.head_dim
+        return {"q_proj": (h, h), "k_proj": (h, kv), "v_proj": (h, kv), "o_proj": (h, h),
+                "gate_proj": (h, i), "up_proj": (h, i), "down_proj": (i, h)}
+
+    @property
+    def linear_params(self) -> int:
+        return self.layers * sum(a * b for a, b in self.linear_shapes().values())
+
+    @property
+    def embedding_params(self) -> int:
+        return self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
+
+    @property
+    def params(self) -> int:  # norms are a rounding error and left out
+        return self.linear_params + self.embedding_params
+
+    def lora_params(self, r: int, targets=("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")) -> int:
+        """Trainable parameters of rank-``r`` adapters (A: r×in, B: out×r) on the ``targets`` of every layer."""
+        shapes = self.linear_shapes()
+        unknown = set(targets) - set(shapes)
+        if unknown:
+            raise ValueError(f"unknown target module(s) {sorted(unknown)}; choose from {sorted(shapes)}")
+        return self.layers * sum(r * (shapes[t][0] + shapes[t][1]) for t in targets)
+
+
+LLAMA2_7B = Shape(layers=32, hidden=4096, intermediate=11008, vocab=32000, heads=32, kv_heads=32)
+LLAMA2_70B = Shape(layers=80, hidden=8192, intermediate=28672, vocab=32000, heads=64, kv_heads=8)
+
+METHODS = ("full", "lora", "qlora")
+
+
+def estimate(shape: Shape, method: str, batch: int = 1, seq_len: int = 512, r: int = 16,
+             gradient_checkpointing: bool = True, compute_bytes: int = 2, eager_attention: bool = False,
+             targets=None) -> dict[str, float]:
+    """Memory in GB per component for training ``shape`` with ``method`` (see the module docstring)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    if min(batch, seq_len, r, compute_bytes) <= 0:
+        raise ValueError("batch, seq_len, r and compute_bytes must be positive")
+    targets = targets or tuple(shape.linear_shapes())
+    if method == "full":
+        weights = shape.params * compute_bytes
+        trainable, per_trainable = shape.params, compute_bytes + 2 * compute_bytes  # grads + 2 moments
+    else:
+        per_linear = NF4_DQ_BYTES if method == "qlora" else compute_bytes
+        weights = shape.linear_params * per_linear + shape.embedding_params * compute_bytes
+        trainable, per_trainable = shape.lora_params(r, targets), 4 + 4 + 8  # fp32 adapter + grad + 2 moments
+        weights += trainable * 4
+    tokens = batch * seq_len
+    scale = compute_bytes / 2  # the 34·h rule is for 16-bit activations
+    per_layer = tokens * shape.hidden * 34 * scale
+    if eager_attention:
+        per_layer += 5 * shape.heads * seq_len * tokens * scale
+    if gradient_checkpointing:
+        activations = shape.layers * tokens * shape.hidden * 2 * scale + per_layer
+    else:
+        activations = shape.layers * per_layer
+    logits = 2 * tokens * shape.vocab * 4
+    parts = {
+        "weights": weights,
+        "gradients": trainable * (compute_bytes if method == "full" else 4),
+        "optimizer": trainable * (2 * compute_bytes if method == "full" else 8),
+        "activations": activations + logits,
+    }
+    return {k: v / GB for k, v in parts.items()}
+
+
+def total(parts: dict[str, float]) -> float:
+    return sum(parts.values())

@@ -1,0 +1,61 @@
+"""Training configuration shared by notebooks 04 (QLoRA) and 05 (loss curves), and the GPU checks.
+
+The notebooks spell out every hyperparameter in their parameters cell; this module turns them
+into the TRL/PEFT objects with the settings that must *not* vary by hand: precision chosen from
+the GPU's capability (fp16 on a T4, bf16 from compute capability 8.0, float32 on CPU),
+activation checkpointing with the KV cache off, a paged optimizer on GPU, safetensors checkpoints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .runtime import Profile
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def lora_config(r: int, alpha: int, dropout: float, targets=LORA_TARGETS):
+    from peft import LoraConfig
+
+    return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
+                      bias="none", task_type="CAUSAL_LM")
+
+
+def sft_config(profile: Profile, output_dir: str | Path, *, learning_rate: float, max_steps: int,
+               batch_size: int, grad_accum: int = 1, max_length: int, warmup: float = 0.1,
+               scheduler: str = "cosine", weight_decay: float = 0.0, eval_steps: int | None = None,
+               save_steps: int | None = None, logging_steps: int = 1, seed: int = 0,
+               report_to: str = "tensorboard", **extra):
+    """An ``SFTConfig`` for prompt/completion data with the profile's precision and memory settings."""
+    from trl import SFTConfig
+
+    if max_steps <= 0 or batch_size <= 0 or learning_rate <= 0:
+        raise ValueError("max_steps, batch_size and learning_rate must be positive")
+    extra.setdefault("completion_only_loss", True)  # loss on the answer only (labels −100 on the prompt)
+    return SFTConfig(
+        output_dir=str(output_dir),
+        max_steps=max_steps,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=max(batch_size, 16),
+        gradient_accumulation_steps=grad_accum,
+        learning_rate=learning_rate,
+        lr_scheduler_type=scheduler,
+        warmup_steps=warmup,
+        weight_decay=weight_decay,
+        optim=profile.optim,
+        fp16=profile.fp16,
+        bf16=profile.bf16,
+        activation_checkpointing=profile.gradient_checkpointing,
+        max_length=max_length,
+        logging_steps=logging_steps,
+        eval_strategy="steps" if eval_steps else "no",
+        eval_steps=eval_steps,
+        save_strategy="steps" if save_steps else "no",
+        save_steps=save_steps,
+        save_only_model=False,  # keep optimizer + scheduler state so a run can resume
+        report_to=report_to,
+        seed=seed,
+        disable_tqdm=False,
+        **extra,
+    )
