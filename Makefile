@@ -13,7 +13,7 @@ LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: lab test refresh lint sync clean
+.PHONY: lab test refresh lint sync clean drift-latest
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS)
@@ -44,3 +44,16 @@ $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# API drift against the newest releases (what a student's preinstalled Colab packages will move to):
+# the same check as `make test` runs (ci/api_drift.py), in a throw-away venv; downloads; not part of `make test`.
+# Torch stays at the course's CPU build (a newer torch does not change the libraries' signatures).
+DRIFT_LIBS := transformers peft trl bitsandbytes datasets sentence-transformers accelerate tokenizers
+drift-latest:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: run make PYTHON=/path/to/python3.11"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check $(TORCH) && \
+	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade $(DRIFT_LIBS) && \
+	{ "$$tmp/venv/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | grep -iE '^($(shell echo $(DRIFT_LIBS) | tr ' ' '|')) ' || true; } && \
+	cd $(CURDIR) && HF_HUB_OFFLINE=1 "$$tmp/venv/bin/python" -m ci.api_drift --verbose

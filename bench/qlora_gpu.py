@@ -106,7 +106,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['config']:<{width}}  " + "  ".join(f"{k} {v}" for k, v in r.items() if k != "config"))
     if rt.cuda:
-        print(f"GPU: {rt.gpu_name}, {rt.vram_gb:.1f} GB; a T4 offers 14.7 GB.")
+        print(f"GPU: {rt.gpu_name}, {rt.vram_gib:.1f} GiB; a T4 offers 14.7 GiB (15.8 GB).")
     else:
         print("No GPU here: figures above are for the tiny CPU shape and only show that the script works.")
 

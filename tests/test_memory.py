@@ -16,7 +16,7 @@ def test_llama2_7b_shape_and_sizes():
     assert 6.6e9 < memory.LLAMA2_7B.params < 6.8e9  # 6.74 B with norms
     qlora = memory.estimate(memory.LLAMA2_7B, "qlora", batch=4, seq_len=512, r=16)
     full = memory.estimate(memory.LLAMA2_7B, "full", batch=4, seq_len=512, r=16)
-    assert memory.total(qlora) < 14.7 - 1.0 < memory.total(full)  # QLoRA fits a T4 with margin; full does not
+    assert memory.total(qlora) < 15.8 - 1.0 < memory.total(full)  # QLoRA fits a T4 (15.8 GB) with margin; full does not
     assert 3.5 < qlora["weights"] < 4.5
 
 

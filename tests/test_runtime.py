@@ -4,10 +4,10 @@ from utils import runtime
 from utils.runtime import ProfileError, Runtime
 
 NO_GPU = Runtime(where="ci", python="3.11", torch="x", cuda=False)
-T4 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="Tesla T4", vram_gb=14.7, capability=(7, 5))
-L4 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="NVIDIA L4", vram_gb=22.2, capability=(8, 9))
-A100 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="NVIDIA A100-SXM4-40GB", vram_gb=39.6, capability=(8, 0))
-SMALL = Runtime(where="local", python="3.11", torch="x", cuda=True, gpu_name="GeForce GTX 1650", vram_gb=3.9, capability=(7, 5))
+T4 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="Tesla T4", vram_gib=14.7, capability=(7, 5))
+L4 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="NVIDIA L4", vram_gib=22.2, capability=(8, 9))
+A100 = Runtime(where="colab", python="3.12", torch="x", cuda=True, gpu_name="NVIDIA A100-SXM4-40GB", vram_gib=39.6, capability=(8, 0))
+SMALL = Runtime(where="local", python="3.11", torch="x", cuda=True, gpu_name="GeForce GTX 1650", vram_gib=3.9, capability=(7, 5))
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_gpu_forced_without_cuda_is_a_clear_error():
 
 
 def test_gpu_forced_on_a_small_gpu_is_a_clear_error():
-    with pytest.raises(ProfileError, match=r"3.9 GB.*at least 14 GB"):
+    with pytest.raises(ProfileError, match=r"3.9 GiB.*at least 14 GiB"):
         runtime.resolve_profile("gpu", rt=SMALL)
 
 

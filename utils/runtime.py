@@ -21,7 +21,7 @@ from typing import Any
 
 PROFILE_ENV = "COURSE_PROFILE"
 PROFILES = ("cpu", "gpu")
-MIN_GPU_GB = 14.0  # Llama 2 7B in 4 bits plus LoRA training fits a 15 GB T4, not much less
+MIN_GPU_GIB = 14.0  # Llama 2 7B QLoRA fits a T4 (14.7 GiB = 15.8 GB), not much less
 HUB_HOST = "huggingface.co"
 
 
@@ -38,7 +38,7 @@ class Runtime:
     torch: str
     cuda: bool
     gpu_name: str | None = None
-    vram_gb: float | None = None
+    vram_gib: float | None = None  # GiB (2**30 bytes), as nvidia-smi reports: a T4 shows 14.7
     capability: tuple[int, int] | None = None
 
     @property
@@ -53,7 +53,7 @@ class Runtime:
     def summary(self) -> str:
         if self.cuda:
             cc = ".".join(map(str, self.capability or ()))
-            dev = f"{self.gpu_name}, {self.vram_gb:.1f} GB, compute capability {cc}, bf16 {'yes' if self.bf16 else 'no'}"
+            dev = f"{self.gpu_name}, {self.vram_gib:.1f} GiB, compute capability {cc}, bf16 {'yes' if self.bf16 else 'no'}"
         else:
             dev = "no GPU (CPU only)"
         return f"{self.where} · Python {self.python} · torch {self.torch} · {dev}"
@@ -78,7 +78,7 @@ def detect() -> Runtime:
     return Runtime(
         cuda=True,
         gpu_name=props.name,
-        vram_gb=props.total_memory / 1024**3,
+        vram_gib=props.total_memory / 1024**3,
         capability=(props.major, props.minor),
         **common,
     )
@@ -209,15 +209,15 @@ def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profi
                 "In Colab: Runtime > Change runtime type > T4 GPU, then run again. "
                 f"Elsewhere: use the 'cpu' profile (unset {PROFILE_ENV} or set it to 'cpu')."
             )
-        if rt.vram_gb < MIN_GPU_GB:
+        if rt.vram_gib < MIN_GPU_GIB:
             raise ProfileError(
-                f"The 'gpu' profile was {source}, but {rt.gpu_name} has {rt.vram_gb:.1f} GB; "
-                f"Llama 2 7B QLoRA needs at least {MIN_GPU_GB:.0f} GB. Use the 'cpu' profile here."
+                f"The 'gpu' profile was {source}, but {rt.gpu_name} has {rt.vram_gib:.1f} GiB; "
+                f"Llama 2 7B QLoRA needs at least {MIN_GPU_GIB:.0f} GiB. Use the 'cpu' profile here."
             )
         return _gpu_profile(rt, f"{source}; {rt.gpu_name}")
-    if rt.cuda and rt.vram_gb >= MIN_GPU_GB:
-        return _gpu_profile(rt, f"found {rt.gpu_name} with {rt.vram_gb:.0f} GB")
+    if rt.cuda and rt.vram_gib >= MIN_GPU_GIB:
+        return _gpu_profile(rt, f"found {rt.gpu_name} with {rt.vram_gib:.1f} GiB")
     if rt.cuda:
-        return _cpu_profile(f"{rt.gpu_name} has only {rt.vram_gb:.1f} GB (< {MIN_GPU_GB:.0f} GB)")
+        return _cpu_profile(f"{rt.gpu_name} has only {rt.vram_gib:.1f} GiB (< {MIN_GPU_GIB:.0f} GiB)")
     return _cpu_profile("no CUDA GPU found")
 
