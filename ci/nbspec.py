@@ -6,7 +6,7 @@ Both take the repository address from `utils.REPO_URL`, its one hand-written hom
 
 from __future__ import annotations
 
-from utils import BRANCH, REPO_SLUG, REPO_URL
+from utils import BRANCH, REPO_SLUG, REPO_URL  # noqa: F401 (re-exported for ci/)
 
 BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
 COLAB_DIR = "/content/course"

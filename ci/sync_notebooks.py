@@ -37,7 +37,21 @@ def sync(path: Path) -> bool:
     return after != before
 
 
+README_BADGE_RE = re.compile(r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/notebooks/")
+
+
+def sync_readme() -> bool:
+    """Point the README's Colab badges at the repository named in utils.REPO_SLUG."""
+    readme = ROOT / "README.md"
+    before = readme.read_text(encoding="utf-8")
+    after = README_BADGE_RE.sub(f"https://colab.research.google.com/github/{nbspec.REPO_SLUG}/blob/{nbspec.BRANCH}/notebooks/", before)
+    if after != before:
+        readme.write_text(after, encoding="utf-8")
+    return after != before
+
+
 if __name__ == "__main__":
     paths = [Path(p) for p in sys.argv[1:]] or NOTEBOOKS
     for p in paths:
         print(("updated  " if sync(p) else "unchanged ") + str(p))
+    print(("updated  " if sync_readme() else "unchanged ") + "README.md")

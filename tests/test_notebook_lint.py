@@ -91,3 +91,13 @@ def test_invalid_notebook_fails(tmp_path):
     path = tmp_path / "broken.ipynb"
     path.write_text("{not json")
     assert lint.lint(path)[0].startswith("not a valid notebook")
+
+
+def test_readme_badges_point_at_the_one_repository_address():
+    from ci.nbspec import badge
+    from ci.sync_notebooks import README_BADGE_RE
+
+    readme = (lint.ROOT / "README.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert badge(f"notebooks/{path.name}") in readme, f"README lacks the badge of {path.name}; run make sync"
+    assert len(README_BADGE_RE.findall(readme)) == len(NOTEBOOKS)
