@@ -20,7 +20,9 @@ lab: $(STAMP)
 
 # HF_HUB_OFFLINE: the test suite never reaches for the Hugging Face Hub.
 # COURSE_PROFILE=cpu: the stored outputs it compares against come from the cpu profile.
+# ci/ensure_chromium.sh installs Debian's chromium (for the TensorBoard screenshot test) when absent and root.
 test: $(STAMP)
+	@bash ci/ensure_chromium.sh
 	HF_HUB_OFFLINE=1 COURSE_PROFILE=cpu $(PY) -m pytest $(PYTEST_ARGS)
 
 # Re-execute every notebook in place (cpu profile) to refresh its stored outputs.

@@ -57,5 +57,6 @@ def sft_config(profile: Profile, output_dir: str | Path, *, learning_rate: float
         report_to=report_to,
         seed=seed,
         disable_tqdm=False,
+        dataloader_pin_memory=profile.name == "gpu",
         **extra,
     )
