@@ -16,8 +16,7 @@ import os
 import platform
 import socket
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 PROFILE_ENV = "COURSE_PROFILE"
 PROFILES = ("cpu", "gpu")
@@ -115,7 +114,6 @@ class Profile:
     max_steps: int
     gradient_checkpointing: bool
     optim: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def compute_dtype(self):
