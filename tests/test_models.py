@@ -83,3 +83,21 @@ def test_missing_packaged_model_says_how_to_fix(monkeypatch):
 def test_cache_location_follows_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
     assert models.cache_dir() == tmp_path
+
+
+T4 = runtime.Runtime("colab", "3.11", "2.x+cu", True, "Tesla T4", 14.7, (7, 5))
+
+
+def test_gpu_profile_loads_a_local_model_directory_instead_of_the_hub(monkeypatch):
+    gpu = runtime.resolve_profile("gpu", T4)
+    local = models.smollm2_dir()  # any saved Llama-architecture model with its tokenizer
+    monkeypatch.setenv(models.GPU_MODEL_ENV, str(local))
+    assert models.lm_source(gpu) == str(local)
+    tokenizer = models.load_tokenizer(gpu)
+    assert tokenizer.pad_token_id != tokenizer.eos_token_id and tokenizer.padding_side == "right"
+
+
+def test_gpu_model_directory_without_a_model_says_how_to_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv(models.GPU_MODEL_ENV, str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"COURSE_GPU_MODEL=.* has no config\.json.*unset it"):
+        models.lm_source(runtime.resolve_profile("gpu", T4))

@@ -34,8 +34,6 @@ SERVER_BUDGET_S = 120  # start + serve + stop, each test
 def trained(tmp_path_factory):
     """Train 3 steps of 4 posts, logging to <tmp>/logs/tiny_run; return (logdir, Trainer log history)."""
     import datasets
-    from trl import SFTTrainer
-
     from utils import data, models, prompts, runtime, training
 
     datasets.disable_progress_bars()
@@ -49,11 +47,11 @@ def trained(tmp_path_factory):
     old = os.environ.get("TENSORBOARD_LOGGING_DIR")
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(logdir / RUN)  # read when the Trainer is built
     try:
-        trainer = SFTTrainer(model=models.load_model(profile), args=args,
-                             train_dataset=prompts.sentiment_dataset(rows["train"][:4 * STEPS]),
-                             eval_dataset=prompts.sentiment_dataset(rows["validation"][:4]),
-                             processing_class=tokenizer,
-                             peft_config=training.lora_config(4, 8, 0.0))
+        trainer = training.sft_trainer(models.load_model(profile), args,
+                                       train_dataset=prompts.sentiment_dataset(rows["train"][:4 * STEPS]),
+                                       eval_dataset=prompts.sentiment_dataset(rows["validation"][:4]),
+                                       processing_class=tokenizer,
+                                       peft_config=training.lora_config(4, 8, 0.0))
         trainer.train()
     finally:
         if old is None:

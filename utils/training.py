@@ -60,3 +60,22 @@ def sft_config(profile: Profile, output_dir: str | Path, *, learning_rate: float
         dataloader_pin_memory=profile.name == "gpu",
         **extra,
     )
+
+
+def sft_trainer(model, args, **kwargs):
+    """TRL's ``SFTTrainer(model=model, args=args, **kwargs)``, with the LoRA adapters kept in float32.
+
+    TRL 1.16 casts the trainable adapter weights of a 4-bit model to bf16 whatever the precision
+    settings. Under fp16 mixed precision (a T4) the gradient scaler then fails on the first step
+    ("_amp_foreach_non_finite_check_and_unscale_cuda" not implemented for 'BFloat16'), and on CPU
+    every update would be rounded to bf16's 8 significant bits. Trainable weights in float32 are
+    the mixed-precision rule (and PEFT's own default); the frozen 4-bit base is untouched.
+    """
+    import torch
+    from trl import SFTTrainer
+
+    trainer = SFTTrainer(model=model, args=args, **kwargs)
+    for param in trainer.model.parameters():
+        if param.requires_grad and param.dtype != torch.float32:
+            param.data = param.data.float()
+    return trainer
