@@ -33,11 +33,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--trl-default", action="store_true",
+                    help="TRL's SFTTrainer as it is (adapters cast to bf16), to compare with the course's float32 adapters")
     args = ap.parse_args()
 
     import datasets
     import torch
     from transformers import TrainerCallback
+    from trl import SFTTrainer
 
     from utils import data, models, prompts, runtime, training
 
@@ -63,8 +66,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         cfg = training.sft_config(profile, out, learning_rate=5e-4, max_steps=args.steps, batch_size=batch,
                                   max_length=80, report_to="none", logging_steps=args.steps)
-        trainer = training.sft_trainer(model, cfg, train_dataset=train, processing_class=tokenizer,
-                                       peft_config=training.lora_config(16, 32, 0.05), callbacks=[clock])
+        build = SFTTrainer if args.trl_default else training.sft_trainer
+        trainer = build(model, cfg, train_dataset=train, processing_class=tokenizer,
+                        peft_config=training.lora_config(16, 32, 0.05), callbacks=[clock])
+        adapters = {p.dtype for p in trainer.model.parameters() if p.requires_grad}
         lengths = [len(x) for x in trainer.train_dataset["input_ids"]]
         trainer.train()
     steady = clock.times[1:] or clock.times  # the first step includes one-off warm-up
@@ -73,7 +78,8 @@ def main() -> None:
     peak = matmul_gflops()
     achieved = 4 * n_params * tps / 1e9
     print(f"machine: {torch.get_num_threads()} threads, float32 matmul {peak:.0f} GFLOP/s")
-    print(f"model: {n_params / 1e6:.0f} M parameters, 4-bit NF4 base, LoRA r=16 on all linear layers")
+    print(f"model: {n_params / 1e6:.0f} M parameters, 4-bit NF4 base, LoRA r=16 on all linear layers, "
+          f"adapters in {', '.join(str(d).removeprefix('torch.') for d in adapters)}")
     print(f"steps: {len(clock.times)} × batch {batch} × ~{tokens_per_step / batch:.0f} tokens; "
           f"{sum(steady) / len(steady):.2f} s per step (first step {clock.times[0]:.2f} s)")
     print(f"throughput: {tps:.0f} trained tokens/s → {achieved:.1f} GFLOP/s = {achieved / peak:.0%} of matmul peak")

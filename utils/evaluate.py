@@ -19,28 +19,34 @@ def parse_label(answer: str, labels=LABELS) -> str | None:
 
 def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 4,
                      batch_size: int = 16, progress: bool = True) -> list[str]:
-    """Greedy answers to each conversation (ending with a user turn), batched with left padding."""
+    """Greedy answers to each conversation (ending with a user turn), batched with left padding.
+
+    Conversations are batched by length (shortest first), so a batch pads little; the answers come
+    back in the order of ``conversations``.
+    """
     import torch
     from tqdm.std import tqdm  # a text bar: its final state is what a saved notebook shows
 
+    texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"  # generation continues from the right end of every row
-    answers: list[str] = []
+    answers: list[str] = [""] * len(texts)
     try:
-        batches = range(0, len(conversations), batch_size)
+        batches = range(0, len(order), batch_size)
         for start in tqdm(batches, desc="generating", disable=not progress):
-            texts = [
-                tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False)
-                for c in conversations[start:start + batch_size]
-            ]
-            inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            rows = order[start:start + batch_size]
+            inputs = tokenizer([texts[i] for i in rows], return_tensors="pt", padding=True,
+                               add_special_tokens=False).to(model.device)
             with torch.no_grad():
                 out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
                                      pad_token_id=tokenizer.pad_token_id)
-            answers += tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+            decoded = tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+            for i, answer in zip(rows, decoded):
+                answers[i] = answer.strip()
     finally:
         tokenizer.padding_side = side
-    return [a.strip() for a in answers]
+    return answers
 
 
 @dataclass
