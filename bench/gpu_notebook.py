@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,9 +108,8 @@ def main() -> None:
                     began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
                     secs = ""
                     if began and ended:
-                        from datetime import datetime
-
-                        secs = f" · {(datetime.fromisoformat(ended.rstrip('Z')) - datetime.fromisoformat(began.rstrip('Z'))).total_seconds():.1f} s"
+                        seconds = (datetime.fromisoformat(ended.rstrip("Z")) - datetime.fromisoformat(began.rstrip("Z"))).total_seconds()
+                        secs = f" · {seconds:.1f} s"
                     print(f"--- cell {i}{secs}\n{text_of(cell)}", end="")
             print(f"=== {Path(args.notebook).name}: executed in {took:.0f} s on {torch.cuda.get_device_name(0)}; "
                   f"written to {args.out}")

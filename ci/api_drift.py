@@ -33,7 +33,7 @@ How it works
    - other callables: ``inspect.signature``. A ``**kwargs`` typed ``Unpack[SomeTypedDict]`` accepts the
      TypedDict's keys. Where the library reads ``**kwargs`` itself, the names it pops are found by reading
      its source (``kwargs.pop("name")``, ``kwargs.get("name")``, ``kwargs["name"]``, ``"name" in kwargs``);
-   - ``**kwargs`` that go on somewhere else are followed for the calls the course makes (``KWARGS_RULES``):
+   - ``**kwargs`` that go on somewhere else are followed for the calls the course makes (``_rule``):
      ``X.from_pretrained`` of a model → its own and ``_BaseAutoModelClass``'s popped names, plus the
      model config's attributes (the course's models are all Llama: ``LlamaConfig``); tokenizer
      ``from_pretrained`` → hub arguments, tokenizer ``__init__`` arguments and special tokens;
@@ -573,7 +573,6 @@ def _rule(owner, name: str, base: set[str]) -> set[str] | None:
     return None
 
 
-KWARGS_RULES = "_rule"  # documented name of the rule table above
 
 
 @functools.lru_cache(maxsize=None)

@@ -4,17 +4,20 @@
 #
 #   bash ci/ensure_chromium.sh
 #
-# Idempotent: does nothing when /usr/bin/chromium exists. Installs it only when we are root on a
+# Idempotent: does nothing when a Chromium or Chrome is installed. Installs it only when we are root on a
 # machine with apt-get; otherwise it prints why it did not, and exits 0 — the screenshot test then
 # skips with that reason instead of failing the whole suite.
 set -u
 
 CHROMIUM=/usr/bin/chromium
 
-if [ -x "$CHROMIUM" ]; then
-    echo "chromium: already installed ($("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM"))"
-    exit 0
-fi
+# The same names ci/tensorboard_screenshot.py looks for (CHROMIUM_CANDIDATES).
+for candidate in "$CHROMIUM" chromium chromium-browser google-chrome; do
+    if found=$(command -v "$candidate"); then
+        echo "chromium: already installed ($("$found" --version 2>/dev/null || echo "$found"))"
+        exit 0
+    fi
+done
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "chromium: not installed, and this machine has no apt-get; install Chromium by hand to run the screenshot test"
     exit 0

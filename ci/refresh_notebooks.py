@@ -13,23 +13,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbval.plugin import coalesce_streams
 
 from ci.lint_notebooks import NOTEBOOKS
 from ci.sync_notebooks import sync
-
-
-def coalesce_streams(nb) -> None:
-    """Merge consecutive stdout (or stderr) pieces of a cell into one output, as nbval does when it
-    compares: a checked cell whose stored output was split would otherwise differ on a re-run."""
-    for cell in nb.cells:
-        merged = []
-        for out in cell.get("outputs", []):
-            if merged and out.output_type == "stream" and merged[-1].output_type == "stream" and merged[-1].name == out.name:
-                merged[-1].text += out.text
-            else:
-                merged.append(out)
-        if cell.cell_type == "code":
-            cell.outputs = merged
 
 
 def refresh(path: Path) -> float:
@@ -38,7 +25,9 @@ def refresh(path: Path) -> float:
     start = time.perf_counter()
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     took = time.perf_counter() - start
-    coalesce_streams(nb)
+    for cell in nb.cells:  # stored as nbval compares them: consecutive stream pieces merged
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
     return took
 

@@ -162,7 +162,7 @@ DRIVER = textwrap.dedent('''
     result = dict(calls=calls, cwd=os.getcwd(), utils_file=utils.__file__, datasets_dir=str(utils.DATASETS),
                   relative_datasets=sorted(p.name for p in __import__("pathlib").Path("../datasets").iterdir()),
                   hf_datasets=hasattr(datasets, "Dataset"),
-                  sentiment={k: len(v) for k, v in data.load_sentiment().items()} if hasattr(data, "load_sentiment") else None)
+                  sentiment={k: len(v) for k, v in data.load_sentiment().items()})
     open(log, "w").write(json.dumps(result))
 ''')
 
@@ -210,8 +210,7 @@ def test_bootstrap_clones_installs_once_and_reaches_utils_and_datasets(tmp_path)
     assert first["relative_datasets"] == sorted(p.name for p in (course / "datasets").iterdir())
     assert first["relative_datasets"], "datasets/ reached from the notebook's directory is empty"
     assert first["hf_datasets"], "`import datasets` must still be the Hugging Face library, not the course folder"
-    if first["sentiment"] is not None:
-        assert all(n > 0 for n in first["sentiment"].values()), first["sentiment"]
+    assert first["sentiment"] and all(n > 0 for n in first["sentiment"].values()), first["sentiment"]
 
     again = kernel(1, "restarted")  # Runtime > Restart session, then run all again
     assert again["calls"] == [], "after a restart the bootstrap must neither clone nor install again"

@@ -28,6 +28,7 @@ import inspect
 
 import pytest
 
+import utils
 from utils import memory, models, runtime, training
 
 GIB = 1024**3  # torch reports total_memory in bytes; Runtime.vram_gib is that / 1024**3
@@ -41,8 +42,7 @@ CARDS = {  # what torch.cuda.get_device_properties reports in Colab
 
 
 def _bench_configs() -> dict:
-    spec = importlib.util.spec_from_file_location("bench_qlora_gpu", runtime.__file__.replace(
-        "utils/runtime.py", "bench/qlora_gpu.py"))
+    spec = importlib.util.spec_from_file_location("bench_qlora_gpu", utils.ROOT / "bench" / "qlora_gpu.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod.CONFIGS

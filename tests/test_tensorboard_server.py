@@ -44,20 +44,14 @@ def trained(tmp_path_factory):
     rows = data.load_sentiment()
     args = training.sft_config(profile, root / "out", learning_rate=5e-4, max_steps=STEPS, batch_size=4,
                                max_length=80, warmup=0.0, eval_steps=STEPS, logging_steps=1, seed=0)
-    old = os.environ.get("TENSORBOARD_LOGGING_DIR")
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(logdir / RUN)  # read when the Trainer is built
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TENSORBOARD_LOGGING_DIR", str(logdir / RUN))  # read when the Trainer is built
         trainer = training.sft_trainer(models.load_model(profile), args,
                                        train_dataset=prompts.sentiment_dataset(rows["train"][:4 * STEPS]),
                                        eval_dataset=prompts.sentiment_dataset(rows["validation"][:4]),
                                        processing_class=tokenizer,
                                        peft_config=training.lora_config(4, 8, 0.0))
         trainer.train()
-    finally:
-        if old is None:
-            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
-        else:
-            os.environ["TENSORBOARD_LOGGING_DIR"] = old
     return logdir, trainer.state.log_history
 
 
