@@ -1,17 +1,57 @@
-"""utils.evaluate.generate_answers batches by length but answers in the caller's order."""
+"""utils.evaluate.generate_answers: a shared-prefix KV cache and length-sorted batches, checked
+against plain ``model.generate`` on one unpadded prompt at a time."""
 
-from utils import evaluate, models, prompts, runtime
+import pytest
+import torch
+
+from utils import data, evaluate, models, prompts, runtime
+
+POSTS = ["What a lovely surprise, thank you all!!", "meh",
+         "The train was forty minutes late again and nobody told us why.", "Store opens at 9 tomorrow.",
+         "honestly the best noodles i've had in months", "battery died at 40% AGAIN"]
 
 
-def test_answers_come_back_in_the_order_asked():
+@pytest.fixture(scope="module")
+def lm():
     profile = runtime.resolve_profile("cpu")
-    model, tokenizer = models.load_model(profile), models.load_tokenizer(profile)
-    posts = ["What a lovely surprise, thank you all!!", "meh",
-             "The train was forty minutes late again and nobody told us why.", "Store opens at 9 tomorrow."]
-    convs = [prompts.sentiment_messages(p) for p in posts]
-    # batch size 1: no padding, so each answer is independent of the others and of the processing order
-    forward = evaluate.generate_answers(model, tokenizer, convs, max_new_tokens=4, batch_size=1, progress=False)
-    assert len(set(forward)) > 1, f"the check below needs different answers: {forward}"
-    backward = evaluate.generate_answers(model, tokenizer, convs[::-1], max_new_tokens=4, batch_size=1, progress=False)
+    return models.load_model(profile), models.load_tokenizer(profile)
+
+
+def plain_generate(model, tokenizer, conv, max_new_tokens):
+    text = tokenizer.apply_chat_template(conv, add_generation_prompt=True, tokenize=False)
+    inputs = tokenizer(text, return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id)
+    return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+
+
+@pytest.mark.parametrize("shots", [0, 3])
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_same_answers_as_plain_generate(lm, shots, batch_size):
+    model, tokenizer = lm
+    train = data.load_sentiment()["train"]
+    examples = [next(r for r in train if r["label"] == label) for label in data.LABELS][:shots]
+    convs = [prompts.sentiment_messages(p, examples=examples) for p in POSTS]
+    expected = [plain_generate(model, tokenizer, c, 6) for c in convs]
+    assert len(set(expected)) > 1, f"the check needs different answers: {expected}"
+    got = evaluate.generate_answers(model, tokenizer, convs, max_new_tokens=6, batch_size=batch_size, progress=False)
+    assert got == expected
+
+
+def test_answers_come_back_in_the_order_asked(lm):
+    model, tokenizer = lm
+    convs = [prompts.sentiment_messages(p) for p in POSTS[:4]]
+    forward = evaluate.generate_answers(model, tokenizer, convs, max_new_tokens=4, batch_size=2, progress=False)
+    backward = evaluate.generate_answers(model, tokenizer, convs[::-1], max_new_tokens=4, batch_size=2, progress=False)
     assert backward == forward[::-1]
-    assert tokenizer.padding_side == "right", "the tokenizer's padding side is restored"
+    assert tokenizer.padding_side == "right", "the tokenizer is left as it was"
+    assert evaluate.generate_answers(model, tokenizer, [], progress=False) == []
+
+
+def test_common_prefix_leaves_every_row_a_token_of_its_own():
+    assert evaluate._common_prefix_length([[1, 2, 3, 4], [1, 2, 3, 5, 6]]) == 3
+    assert evaluate._common_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2   # one sequence is the other's prefix
+    assert evaluate._common_prefix_length([[1, 2], [1, 2]]) == 1
+    assert evaluate._common_prefix_length([[7, 2], [1, 2]]) == 0
+    assert evaluate._common_prefix_length([[5, 6, 7]]) == 2

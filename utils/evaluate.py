@@ -19,34 +19,58 @@ def parse_label(answer: str, labels=LABELS) -> str | None:
 
 def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 4,
                      batch_size: int = 16, progress: bool = True) -> list[str]:
-    """Greedy answers to each conversation (ending with a user turn), batched with left padding.
+    """Greedy answers to each conversation (ending with a user turn), in batches.
 
-    Conversations are batched by length (shortest first), so a batch pads little; the answers come
-    back in the order of ``conversations``.
+    The tokens every conversation starts with (the system prompt, and any few-shot examples) go
+    through the model once; each batch continues from a copy of that KV cache, so only each post's
+    own tokens are computed again. Rows are padded *between* that shared prefix and their own
+    tokens, and the attention mask hides the padding (positions come from the mask). Conversations
+    are batched by length, so a batch pads little; the answers come back in the order asked.
     """
+    import copy
+
     import torch
     from tqdm.std import tqdm  # a text bar: its final state is what a saved notebook shows
 
+    if not conversations:
+        return []
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"  # generation continues from the right end of every row
-    answers: list[str] = [""] * len(texts)
-    try:
-        batches = range(0, len(order), batch_size)
-        for start in tqdm(batches, desc="generating", disable=not progress):
-            rows = order[start:start + batch_size]
-            inputs = tokenizer([texts[i] for i in rows], return_tensors="pt", padding=True,
-                               add_special_tokens=False).to(model.device)
-            with torch.no_grad():
-                out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
-                                     pad_token_id=tokenizer.pad_token_id)
-            decoded = tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
-            for i, answer in zip(rows, decoded):
-                answers[i] = answer.strip()
-    finally:
-        tokenizer.padding_side = side
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    shared = _common_prefix_length(ids)  # ≥ 1 token of its own stays in every row
+    prefix = ids[0][:shared]
+    cache = None
+    if shared:
+        with torch.no_grad():
+            cache = model(input_ids=torch.tensor([prefix], device=model.device), use_cache=True).past_key_values
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    answers: list[str] = [""] * len(ids)
+    for start in tqdm(range(0, len(order), batch_size), desc="generating", disable=not progress):
+        rows = order[start:start + batch_size]
+        width = max(len(ids[i]) for i in rows)
+        input_ids = torch.tensor([prefix + [pad] * (width - len(ids[i])) + ids[i][shared:] for i in rows])
+        mask = torch.tensor([[1] * shared + [0] * (width - len(ids[i])) + [1] * (len(ids[i]) - shared)
+                             for i in rows])
+        past = None
+        if cache is not None:
+            past = copy.deepcopy(cache)
+            past.batch_repeat_interleave(len(rows))
+        with torch.no_grad():
+            out = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
+                                 past_key_values=past, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=pad)
+        for i, answer in zip(rows, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
+            answers[i] = answer.strip()
     return answers
+
+
+def _common_prefix_length(ids: list[list[int]]) -> int:
+    """Length of the token prefix all sequences share, leaving each at least one token of its own."""
+    limit = min(len(x) for x in ids) - 1
+    n = 0
+    while n < limit and all(x[n] == ids[0][n] for x in ids):
+        n += 1
+    return n
 
 
 @dataclass
