@@ -3,6 +3,9 @@
 Found by running notebook 04 on a GPU with a T4's arithmetic (bench/gpu_notebook.py --as-t4): TRL
 casts a 4-bit model's adapters to bf16, and fp16 mixed precision then fails on the first optimizer
 step. The GPU failure itself cannot be reproduced on CPU; the dtypes that cause it can.
+
+On CPU the helper also has TRL's LM head score only the labelled positions (TRL does so on CUDA
+only): the loss and the gradients must come out the same as TRL's own.
 """
 
 from __future__ import annotations
@@ -42,3 +45,46 @@ def test_sft_trainer_keeps_adapters_float32_and_base_4bit(setup):
     assert any(p.dtype == torch.uint8 for p in trainer.model.parameters()), "the base must stay 4-bit"
     trainer.train()  # one step: the optimizer accepts them
     assert trainable_dtypes(trainer) == {torch.float32}
+
+
+def test_trl_scores_every_position_off_cuda():
+    # The reason for _score_labelled_positions_only. If this fails, TRL skips unlabelled positions on CPU
+    # by itself and the patch can go.
+    from trl.kernels import chunked_logprob
+
+    assert not chunked_logprob._use_triton(torch.device("cpu"))
+
+
+def test_scoring_labelled_positions_only_changes_no_number(setup, monkeypatch):
+    from trl.kernels import chunked_logprob
+    from trl.trainer import utils as trl_utils
+
+    profile, args, kwargs = setup
+    trainer = training.sft_trainer(models.load_model(profile), args, **kwargs)  # applies the patch
+    batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
+    labelled = int((batch["labels"][:, 1:] != -100).sum())
+    real, rows = trl_utils._ChunkedLogProbFunction, []
+
+    class Spy:
+        @staticmethod
+        def apply(hidden, *rest):
+            rows.append(hidden.shape[0])
+            return real.apply(hidden, *rest)
+
+    monkeypatch.setattr(trl_utils, "_ChunkedLogProbFunction", Spy)
+
+    def loss_and_grads():
+        trainer.model.zero_grad()
+        loss = trainer.compute_loss(trainer.model, dict(batch))
+        loss.backward()
+        return loss.item(), [p.grad.clone() for p in trainer.model.parameters() if p.requires_grad]
+
+    patched = loss_and_grads()
+    monkeypatch.setattr(trl_utils, "_use_triton", chunked_logprob._use_triton)  # TRL as shipped
+    shipped = loss_and_grads()
+    assert rows == [labelled, batch["input_ids"].numel() - len(batch["input_ids"])], "only labelled positions scored"
+    assert labelled < rows[1] / 5
+    assert patched[0] == pytest.approx(shipped[0], rel=1e-5)
+    # the same up to float32 summation order (measured: relative differences ~5e-5)
+    assert all(torch.linalg.norm(a - b) <= 1e-3 * torch.linalg.norm(b) for a, b in zip(patched[1], shipped[1]))
+    assert any(torch.linalg.norm(b) > 0 for b in shipped[1])

@@ -70,12 +70,39 @@ def sft_trainer(model, args, **kwargs):
     ("_amp_foreach_non_finite_check_and_unscale_cuda" not implemented for 'BFloat16'), and on CPU
     every update would be rounded to bf16's 8 significant bits. Trainable weights in float32 are
     the mixed-precision rule (and PEFT's own default); the frozen 4-bit base is untouched.
+
+    On CPU it also lets TRL's LM head skip the positions without a label (``_score_labelled_positions_only``).
     """
     import torch
     from trl import SFTTrainer
 
+    _score_labelled_positions_only()
     trainer = SFTTrainer(model=model, args=args, **kwargs)
     for param in trainer.model.parameters():
         if param.requires_grad and param.dtype != torch.float32:
             param.data = param.data.float()
     return trainer
+
+
+def _score_labelled_positions_only() -> None:
+    """Let TRL's LM head score only the positions that have a label, on CPU as it does on CUDA.
+
+    TRL 1.16 replaces the model's LM head with its own chunked one (log-probabilities, entropy and
+    token accuracy without materialising all logits). On CUDA it first drops the positions whose
+    label is -100; on other devices it projects *every* position onto the 49k-token vocabulary and
+    zeroes the ignored ones afterwards (fixed shapes for compiled back-ends such as Neuron). With the
+    loss on a one-word answer, that is ~20x the projections needed: a quarter of each CPU step. The
+    numbers are the same either way (tests/test_training.py checks it); only the time differs.
+    """
+    from trl.trainer import utils as trl_utils
+
+    original = trl_utils._use_triton
+    if getattr(original, "course_patch", False):
+        return
+
+    def labelled_only(device) -> bool:
+        return device.type == "cpu" or original(device)
+
+    labelled_only.course_patch = True
+    trl_utils._use_triton = labelled_only
+
