@@ -159,7 +159,7 @@ def _cpu_profile(reason: str) -> Profile:
         max_seq_length=256,
         batch_size=8,
         grad_accum=1,
-        max_steps=12,  # ≈ 7 s per step on 2 cores (bench/train_cpu.py): about 1.5 minutes with the evaluations
+        max_steps=12,  # ≈ 7 s per step on 2 cores (bench/train_cpu.py): under 2 minutes with evaluations and checkpoints
         gradient_checkpointing=False,
         optim="adamw_torch",
     )
