@@ -34,7 +34,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--trl-default", action="store_true",
-                    help="TRL's SFTTrainer as it is (adapters cast to bf16), to compare with the course's float32 adapters")
+                    help="TRL's SFTTrainer as shipped (adapters cast to bf16, LM head over every position), "
+                         "to compare with the course's sft_trainer")
     args = ap.parse_args()
 
     import datasets

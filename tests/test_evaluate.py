@@ -55,3 +55,24 @@ def test_common_prefix_leaves_every_row_a_token_of_its_own():
     assert evaluate._common_prefix_length([[1, 2], [1, 2]]) == 1
     assert evaluate._common_prefix_length([[7, 2], [1, 2]]) == 0
     assert evaluate._common_prefix_length([[5, 6, 7]]) == 2
+
+
+def test_each_row_continues_at_its_own_positions(lm):
+    # Padding sits between the cached prefix and each row's own tokens: the positions must skip it, or
+    # every row but the longest would be shifted. (Answers alone might not show a shift of a few positions.)
+    model, tokenizer = lm
+    convs = [prompts.sentiment_messages(p) for p in POSTS]
+    lengths = [len(tokenizer(tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False),
+                             add_special_tokens=False)["input_ids"]) for c in convs]
+    assert len(set(lengths)) > 1, "the check needs rows of different lengths"
+    calls = []
+    hook = model.register_forward_pre_hook(lambda module, args, kwargs: calls.append(kwargs.get("position_ids")),
+                                           with_kwargs=True)
+    try:
+        evaluate.generate_answers(model, tokenizer, convs, max_new_tokens=2, batch_size=len(convs), progress=False)
+    finally:
+        hook.remove()
+    prefix_call, prefill, decode = calls[0], calls[1], calls[2]
+    assert prefix_call is None  # the shared prefix: positions 0, 1, … by default
+    assert sorted(prefill[:, -1].tolist()) == sorted(n - 1 for n in lengths)
+    assert sorted(decode[:, -1].tolist()) == sorted(lengths)

@@ -123,7 +123,7 @@ def load_tokenizer(profile: Profile):
     tokenizer = AutoTokenizer.from_pretrained(lm_source(profile), token=token)
     if tokenizer.pad_token is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
         tokenizer.pad_token = tokenizer.unk_token
-    tokenizer.padding_side = "right"  # for training; batched generation switches to left itself
+    tokenizer.padding_side = "right"  # for training; evaluate.generate_answers pads its batches itself
     if profile.name == "gpu" and not tokenizer.chat_template:
         tokenizer.chat_template = LLAMA2_CHAT_TEMPLATE  # older copies of the repo ship none
     return tokenizer
