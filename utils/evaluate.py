@@ -41,7 +41,8 @@ def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_
     cache = None
     if shared:
         with torch.no_grad():
-            cache = model(input_ids=torch.tensor([prefix], device=model.device), use_cache=True).past_key_values
+            cache = model(input_ids=torch.tensor([prefix], device=model.device), use_cache=True,
+                          logits_to_keep=1).past_key_values  # only the cache is wanted, not the prefix's logits
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     answers: list[str] = [""] * len(ids)
