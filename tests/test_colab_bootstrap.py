@@ -43,16 +43,17 @@ from utils import colab
 
 FAKE_TORCH = "2.12.0"  # what the throw-away environment holds
 OTHER_TORCH = "2.13.0"  # a torch some faulty step would pull in
+NEWER_IPYKERNEL = "7.4.0"  # what the old bootstrap moved Colab's ipykernel 6.17.1 to
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def fake_torch_wheel(directory: Path, version: str) -> Path:
-    """A minimal, valid wheel of a distribution named torch (a module that only knows its version)."""
+def fake_wheel(directory: Path, version: str, dist_name: str = "torch") -> Path:
+    """A minimal, valid wheel of a distribution named ``dist_name`` (a module that only knows its version)."""
     directory.mkdir(parents=True, exist_ok=True)
-    dist = f"torch-{version}.dist-info"
+    dist = f"{dist_name}-{version}.dist-info"
     files = {
-        "torch/__init__.py": f'__version__ = "{version}"\n',
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: torch\nVersion: {version}\nSummary: fake torch for tests\n",
+        f"{dist_name}/__init__.py": f'__version__ = "{version}"\n',
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: {version}\nSummary: fake {dist_name} for tests\n",
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: course-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
@@ -60,7 +61,7 @@ def fake_torch_wheel(directory: Path, version: str) -> Path:
         digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
         record.append(f"{name},sha256={digest},{len(text.encode())}")
     files[f"{dist}/RECORD"] = "\n".join(record + [f"{dist}/RECORD,,"]) + "\n"
-    path = directory / f"torch-{version}-py3-none-any.whl"
+    path = directory / f"{dist_name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as z:
         for name, text in files.items():
             z.writestr(name, text)
@@ -76,11 +77,12 @@ def other_torch_env(tmp_path_factory):
     python = env_dir / "bin" / "python"
     site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
-    with zipfile.ZipFile(fake_torch_wheel(root / "installed", FAKE_TORCH)) as z:
+    with zipfile.ZipFile(fake_wheel(root / "installed", FAKE_TORCH)) as z:
         z.extractall(site)  # a pure wheel's install is its unpacking (pip itself is not in this venv)
     (site / "zz-course-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # after our own entries
     wheelhouse = root / "wheelhouse"
-    fake_torch_wheel(wheelhouse, OTHER_TORCH)  # the only torch an install could pick up
+    fake_wheel(wheelhouse, OTHER_TORCH)  # the only torch an install could pick up
+    fake_wheel(wheelhouse, NEWER_IPYKERNEL, dist_name="ipykernel")  # and the only other ipykernel
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse),
            "PIP_CONSTRAINT": "", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONNOUSERSITE": "1"}
     env.pop("PYTHONPATH", None)
@@ -97,15 +99,15 @@ def dry_run(cmd: list[str], env: dict, report: Path) -> tuple[subprocess.Complet
     return out, json.loads(report.read_text()) if report.is_file() and out.returncode == 0 else {}
 
 
-def torch_changes(report: dict) -> list[str]:
+def torch_changes(report: dict, name: str = "torch") -> list[str]:
     return [f"{i['metadata']['name']}=={i['metadata']['version']}" for i in report.get("install", [])
-            if i["metadata"]["name"].lower() == "torch"]
+            if i["metadata"]["name"].lower() == name]
 
 
 def constraint_in(python: Path, env: dict, course_dir: Path) -> str:
-    """`colab.torch_constraint()` as the Colab kernel computes it: in the environment being installed into."""
-    code = "import sys; sys.path.insert(0, sys.argv[1]); from utils.colab import torch_constraint; " \
-           "print(torch_constraint(), end='')"
+    """The install's constraints as the Colab kernel computes them: in the environment being installed into."""
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; from utils import colab; " \
+           "print(colab.constraints_text(colab.protected(colab.pins(Path(sys.argv[1]) / 'requirements.txt'))), end='')"
     return subprocess.run([python, "-c", code, str(course_dir)], capture_output=True, text=True, env=env,
                           check=True).stdout
 
@@ -115,7 +117,8 @@ def test_install_keeps_a_different_torch(other_torch_env, tmp_path):
     python, env = other_torch_env
     constraints = tmp_path / "keep-torch.txt"
     constraints.write_text(constraint_in(python, env, utils.ROOT))
-    assert constraints.read_text() == f"torch=={FAKE_TORCH}\n"
+    held = constraints.read_text().splitlines()
+    assert f"torch=={FAKE_TORCH}" in held and any(h.startswith("ipykernel==") for h in held), held
     for n, cmd in enumerate(colab.pip_commands(utils.ROOT, constraints, python=str(python))):
         out, report = dry_run(cmd, env, tmp_path / f"report{n}.json")
         assert out.returncode == 0, out.stderr[-3000:]
@@ -201,7 +204,7 @@ def test_bootstrap_clones_installs_once_and_reaches_utils_and_datasets(tmp_path)
     assert len(git) == 1 and git[0][-1] == str(course), git  # cloned once, where the notebooks expect it
     assert len(pip) == 2, pip  # installed once: the re-run found the marker
     assert all(c[0] == sys.executable for c in pip)  # into the kernel's own Python
-    assert any("-c" in c for c in pip) and all("torch" not in " ".join(c).replace("keep-torch", "") for c in pip)
+    assert any("-c" in c for c in pip) and all("torch" not in " ".join(c) for c in pip), pip
     assert (course / ".git").is_dir() and (course / colab.MARKER).is_file()
 
     assert Path(first["cwd"]) == course / "notebooks"  # the notebook's working directory
@@ -215,3 +218,23 @@ def test_bootstrap_clones_installs_once_and_reaches_utils_and_datasets(tmp_path)
     again = kernel(1, "restarted")  # Runtime > Restart session, then run all again
     assert again["calls"] == [], "after a restart the bootstrap must neither clone nor install again"
     assert again["cwd"] == first["cwd"] and again["utils_file"] == first["utils_file"]
+
+
+def test_dry_run_catches_an_install_that_would_upgrade_ipykernel(other_torch_env, tmp_path):
+    """Planted fault: the course asking for a newer ipykernel (as the old bootstrap's jupyterlab pin did)."""
+    python, env = other_torch_env
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "requirements.txt").write_text(f"ipykernel=={NEWER_IPYKERNEL}\n")
+    (course / "requirements-models.txt").write_text("")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    out, report = dry_run(colab.pip_commands(course, empty, python=str(python))[0], env, tmp_path / "a.json")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert torch_changes(report, "ipykernel") == [f"ipykernel=={NEWER_IPYKERNEL}"], "the check must see it"
+
+    keep = tmp_path / "keep.txt"
+    keep.write_text(constraint_in(python, env, utils.ROOT))
+    assert any(line.startswith("ipykernel==6.") for line in keep.read_text().splitlines())
+    out, _ = dry_run(colab.pip_commands(course, keep, python=str(python))[0], env, tmp_path / "b.json")
+    assert out.returncode != 0 and "ipykernel" in out.stderr, "with the constraints pip must refuse"
