@@ -23,6 +23,7 @@ import dataclasses
 import gc
 import tempfile
 import time
+from typing import Any
 
 LLAMA2_7B = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
                  num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096)
@@ -51,9 +52,9 @@ def random_checkpoint(shape: dict, directory: str, device: str) -> None:
 
 def run(name: str, checkpoint: str, profile, steps: int, tiny: bool, tokenizer) -> dict:
     import torch
-    from datasets import Dataset
     from transformers import AutoConfig, AutoModelForCausalLM
 
+    from datasets import Dataset
     from utils import memory, training
 
     r, alpha, dropout, batch, accum, seq_len, by_length = CONFIGS[name]
@@ -74,7 +75,7 @@ def run(name: str, checkpoint: str, profile, steps: int, tiny: bool, tokenizer) 
     g = torch.Generator().manual_seed(0)
     rows = [{"input_ids": torch.randint(3, vocab, (seq_len - (i % 4) * (seq_len // 8),), generator=g).tolist()}
             for i in range(batch * accum * steps)]
-    extra = {"train_sampling_strategy": "group_by_length"} if by_length else {}
+    extra: dict[str, Any] = {"train_sampling_strategy": "group_by_length"} if by_length else {}
     with tempfile.TemporaryDirectory() as out:
         args = training.sft_config(profile, out, learning_rate=2e-4, max_steps=steps, batch_size=batch,
                                    grad_accum=accum, max_length=seq_len, report_to="none",

@@ -38,11 +38,11 @@ def main() -> None:
                          "to compare with the course's sft_trainer")
     args = ap.parse_args()
 
-    import datasets
     import torch
     from transformers import TrainerCallback
     from trl import SFTTrainer
 
+    import datasets
     from utils import data, models, prompts, runtime, training
 
     datasets.disable_progress_bars()

@@ -227,7 +227,7 @@ class CourseFunction:
 
 
 def _is_library(path: str | None) -> bool:
-    return bool(path) and path.split(".")[0] in LIBRARIES
+    return path is not None and path.split(".")[0] in LIBRARIES
 
 
 class Namespace:
@@ -385,7 +385,7 @@ def collect_calls(unit: Unit, course: dict[str, CourseFunction] | None = None) -
 
 
 # --------------------------------------------------------------------------------------------- library side
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_path(path: str):
     """The object at a dotted path ('trl.SFTConfig', 'transformers.AutoTokenizer.from_pretrained'), or None.
 
@@ -450,7 +450,7 @@ def _unpacked(param: inspect.Parameter | None) -> set[str] | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def popped_names(func) -> frozenset[str]:
     """Names a function reads out of its own ``**kwargs`` (``kwargs.pop("x")``, ``kwargs.get("x")``, …)."""
     func = inspect.unwrap(getattr(func, "__func__", func))
@@ -575,7 +575,7 @@ def _rule(owner, name: str, base: set[str]) -> set[str] | None:
 
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spec_for(path: str) -> Spec:
     """What the callee at ``path`` accepts (a dotted library path, or 'kind:<kind>.<method>')."""
     if path.startswith(KIND_PREFIX):

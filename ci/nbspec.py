@@ -18,7 +18,8 @@ def badge(nb_relpath: str) -> str:
 
 
 BOOTSTRAP = f'''\
-# Bootstrap. In Colab: fetch the course and install its pinned packages (Colab's own torch is kept).
+# Bootstrap. In Colab: fetch the course and add its pinned packages; Colab's own (torch, numpy, pandas,
+# the kernel) stay as they are.
 # Locally, after `make lab`, everything is installed already and this only imports the helpers.
 import sys
 

@@ -101,3 +101,11 @@ def test_gpu_model_directory_without_a_model_says_how_to_fix(monkeypatch, tmp_pa
     monkeypatch.setenv(models.GPU_MODEL_ENV, str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"COURSE_GPU_MODEL=.* has no config\.json.*unset it"):
         models.lm_source(runtime.resolve_profile("gpu", T4))
+
+
+def test_gpu_profile_embedder_can_come_from_a_local_folder(monkeypatch):
+    gpu = runtime.resolve_profile("gpu", T4)
+    assert models.embedder_source(gpu) == "sentence-transformers/all-MiniLM-L6-v2"
+    local = models.embedder_source(runtime.resolve_profile("cpu", T4))
+    monkeypatch.setenv(models.GPU_EMBEDDER_ENV, local)
+    assert models.embedder_source(gpu) == local

@@ -187,7 +187,7 @@ def heatmap(
         side = max(3.0, 0.45 * max(data.shape) + 1.5)
         _, ax = plt.subplots(figsize=(side * data.shape[1] / max(data.shape) + 1.0, side * data.shape[0] / max(data.shape)))
     blocked = np.isneginf(data)
-    shown = np.ma.masked_array(data, mask=~np.isfinite(data))
+    shown: np.ma.MaskedArray = np.ma.masked_array(data, mask=~np.isfinite(data))
     colours = plt.get_cmap(cmap).with_extremes(bad="#d9d9d9")
     image = ax.imshow(shown, cmap=colours, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
     for i, j in zip(*np.nonzero(blocked)):

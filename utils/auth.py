@@ -40,7 +40,7 @@ def _from_colab() -> str | None:
     if "google.colab" not in sys.modules:
         return None
     try:
-        from google.colab import userdata  # type: ignore
+        from google.colab import userdata
 
         return userdata.get("HF_TOKEN") or None
     except Exception:  # secret missing, or notebook not granted access

@@ -38,7 +38,7 @@ class Shape:
     tied_embeddings: bool = False
 
     @classmethod
-    def from_config(cls, config) -> "Shape":
+    def from_config(cls, config) -> Shape:
         return cls(config.num_hidden_layers, config.hidden_size, config.intermediate_size, config.vocab_size,
                    config.num_attention_heads, config.num_key_value_heads, bool(config.tie_word_embeddings))
 
@@ -89,13 +89,13 @@ def estimate(shape: Shape, method: str, batch: int = 1, seq_len: int = 512, r: i
         raise ValueError("batch, seq_len, r and compute_bytes must be positive")
     targets = targets or tuple(shape.linear_shapes())
     if method == "full":
-        weights = shape.params * compute_bytes
-        trainable, per_trainable = shape.params, compute_bytes + 2 * compute_bytes  # grads + 2 moments
+        weights: float = shape.params * compute_bytes
+        trainable = shape.params
     else:
         per_linear = NF4_DQ_BYTES if method == "qlora" else compute_bytes
         weights = shape.linear_params * per_linear + shape.embedding_params * compute_bytes
-        trainable, per_trainable = shape.lora_params(r, targets), 4 + 4 + 8  # fp32 adapter + grad + 2 moments
-        weights += trainable * 4
+        trainable = shape.lora_params(r, targets)
+        weights += trainable * 4  # fp32 adapters (their gradients and Adam's two moments count below)
     tokens = batch * seq_len
     scale = compute_bytes / 2  # the 34·h rule is for 16-bit activations
     per_layer = tokens * shape.hidden * 34 * scale

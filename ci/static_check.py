@@ -1,0 +1,48 @@
+"""Static checks over every line of course code, GPU-only branches included: ruff and mypy.
+
+CI executes only the `cpu` profile, so a line under `if RUNTIME.cuda:` runs for the first time on a
+student's T4 — unless a checker reads it first. mypy reads utils/, ci/, bench/ and every notebook cell (via
+nbqa, which turns notebooks into Python for it); ruff lints the same, notebooks included.
+
+    python -m ci.static_check                 # the whole repository (tests/test_static_checks.py runs this)
+    python -m ci.static_check path.ipynb ...  # given notebooks only
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY_TARGETS = ("utils", "ci", "bench", "conftest.py")
+# Notebook cells rebind names as a lesson moves on (`source` is a string, later a dict of words).
+NOTEBOOK_MYPY = ("--allow-redefinition", "--no-color-output", "--no-error-summary")
+
+
+def commands(notebooks: list[str]) -> list[list[str]]:
+    py = sys.executable
+    cmds = [[py, "-m", "ruff", "check", "--no-cache", "--quiet", *(notebooks or ["."])]]
+    if not notebooks:
+        cmds.append([py, "-m", "mypy", "--no-color-output", *PY_TARGETS])
+    cmds.append([py, "-m", "nbqa", "mypy", *(notebooks or ["notebooks"]), *NOTEBOOK_MYPY])
+    return cmds
+
+
+def run(notebooks: list[str]) -> tuple[int, str]:
+    """Run every check; returns (number of failing checks, their combined output)."""
+    failed, out = 0, []
+    for cmd in commands(notebooks):
+        env = {**os.environ, "MYPY_FORCE_COLOR": "0", "NO_COLOR": "1"}
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+        if proc.returncode:
+            failed += 1
+            out.append(f"$ {' '.join(cmd[1:])}\n{proc.stdout}{proc.stderr}")
+    return failed, "\n".join(out)
+
+
+if __name__ == "__main__":
+    n, text = run(sys.argv[1:])
+    print(text or "static checks passed (ruff, mypy, mypy over notebooks)")
+    sys.exit(1 if n else 0)
