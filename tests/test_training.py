@@ -1,6 +1,6 @@
 """utils.training.sft_trainer: TRL's SFTTrainer with the LoRA adapters kept in float32.
 
-Found by running notebook 04 on a GPU with a T4's arithmetic (bench/gpu_notebook.py --as-t4): TRL
+Found by running notebook 04 on a GPU with a T4's arithmetic (bench/gpu_notebook.py, as a T4): TRL
 casts a 4-bit model's adapters to bf16, and fp16 mixed precision then fails on the first optimizer
 step. The GPU failure itself cannot be reproduced on CPU; the dtypes that cause it can.
 
