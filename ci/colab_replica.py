@@ -2,11 +2,13 @@
 
 1. A Python 3.13 virtual environment (`.venv-colab/`) seeded with Colab's versions (ci/colab/pip-freeze.gpu.txt,
    every transitive dependency held there too) of the packages Colab protects and of what the course uses,
-   torch 2.11.0 from the package index included, plus a stand-in google-colab that requires what the real one
-   requires (ci/colab/google-colab-requires.txt) and provides an empty `google.colab` module.
+   torch 2.11.0 from the package index included, plus a stand-in google-colab: its metadata only, requiring
+   what the real one requires (ci/colab/google-colab-requires.txt). It installs no `google.colab` module, which
+   libraries would take for a sign of running in Colab (TensorBoard's notebook magic does).
 2. The notebooks' real bootstrap cell (`ci.nbspec.BOOTSTRAP`) executed there, as Colab runs it: numpy, pandas,
    matplotlib and google.colab imported first, the course folder already cloned (a copy of this checkout's
-   requirements and utils), so it runs `utils.colab.install` for real and then detects the runtime.
+   requirements and utils), so it runs `utils.colab.install` for real and then detects the runtime. (The
+   driver puts an empty `google.colab` module into sys.modules, as the notebooks' bootstrap test does.)
 3. Checks, each of which fails the stage: (a) `pip freeze` before/after, printed — no protected package may
    change; (b) no `pip check` conflict that the install introduced; (c) every module the notebooks and utils
    import is importable there; (d) every notebook executed end to end by nbval on the `cpu` profile, then
@@ -89,11 +91,10 @@ def colab_requires() -> list[str]:
 
 
 def stand_in_colab_wheel(directory: Path) -> Path:
-    """google-colab as Colab installs it, reduced to its requirements and an empty google.colab module."""
+    """google-colab as Colab installs it, reduced to its metadata: the requirements pip check compares."""
     dist = "google_colab-1.0.0.dist-info"
     meta = "Metadata-Version: 2.1\nName: google-colab\nVersion: 1.0.0\nSummary: course stand-in\n"
     files = {
-        "google/colab/__init__.py": '"""Stand-in for Colab\'s own package (course replica)."""\n',
         f"{dist}/METADATA": meta + "".join(f"Requires-Dist: {r}\n" for r in colab_requires()),
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: course-replica\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -160,8 +161,9 @@ def pip_check(py: Path) -> set[str]:
 
 
 BOOTSTRAP_DRIVER = """
-import json, sys
-import numpy, pandas, matplotlib, google.colab  # what Colab's kernel has imported before the first cell
+import json, sys, types
+import numpy, pandas, matplotlib  # what Colab's kernel has imported before the first cell, with google.colab
+sys.modules["google.colab"] = types.ModuleType("google.colab")
 sys.path.insert(0, sys.argv[2])
 from utils import colab
 protected = colab.protected(colab.pins(__import__("pathlib").Path(sys.argv[2]) / "requirements.txt"))

@@ -66,5 +66,5 @@ def test_no_python_3_13_is_a_clear_error(monkeypatch):
 def test_the_stand_in_google_colab_requires_what_the_real_one_does(tmp_path):
     with zipfile.ZipFile(replica.stand_in_colab_wheel(tmp_path)) as z:
         meta = z.read("google_colab-1.0.0.dist-info/METADATA").decode()
-        assert "google/colab/__init__.py" in z.namelist()
+        assert not any(n.startswith("google/") for n in z.namelist()), "no importable google.colab in the replica"
     assert "Requires-Dist: ipykernel==6.17.1" in meta and "Requires-Dist: pandas==2.2.2" in meta
