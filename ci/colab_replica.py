@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ci import nbspec
 from ci.colab_runtime import DATA, FREEZE, colab_versions
-from utils.colab import canonical
+from utils.colab import ALWAYS_PROTECTED, canonical
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-colab"
@@ -294,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         before, conflicts_before = freeze(py), pip_check(py)
         protected = run_bootstrap(py)
+        # Checked against the install's own list and, independently of its code, the fixed list of what
+        # Colab protects: the kernel stack, numpy, pandas, matplotlib, torch and google-colab's pins.
+        fixed = [*map(canonical, ALWAYS_PROTECTED), *(canonical(re.split(r"[=<>!~]", r)[0]) for r in colab_requires())]
+        protected |= {n: before[n] for n in fixed if n in before}
         after, conflicts_after = freeze(py), pip_check(py)
         changes = diff(before, after)
         report_diff(changes, protected)

@@ -10,7 +10,8 @@ torch; a second install does nothing). This file covers the rest of the path a s
    restart — does nothing harmful. The pip commands are recorded, not run (their effect is item 2);
 2. the install's pip commands dry-run (`pip install --dry-run --report`) inside a throw-away virtual
    environment whose torch is a *different* version from this one's, proving that the torch Colab already
-   has is kept — and that the check notices when an install step would replace it.
+   has is kept, with every other protected package (ipykernel among them) — and that the check notices when
+   an install step would replace torch or ipykernel.
 
 Why a fake torch: a real second torch (2.14.1 lies on this machine's disk) is a 554 MB wheel, 1.5 GB
 unpacked, a minute of CPU to install. Pip decides what to install from distribution metadata alone, so a
@@ -99,7 +100,7 @@ def dry_run(cmd: list[str], env: dict, report: Path) -> tuple[subprocess.Complet
     return out, json.loads(report.read_text()) if report.is_file() and out.returncode == 0 else {}
 
 
-def torch_changes(report: dict, name: str = "torch") -> list[str]:
+def changes_of(report: dict, name: str = "torch") -> list[str]:
     return [f"{i['metadata']['name']}=={i['metadata']['version']}" for i in report.get("install", [])
             if i["metadata"]["name"].lower() == name]
 
@@ -122,26 +123,28 @@ def test_install_keeps_a_different_torch(other_torch_env, tmp_path):
     for n, cmd in enumerate(colab.pip_commands(utils.ROOT, constraints, python=str(python))):
         out, report = dry_run(cmd, env, tmp_path / f"report{n}.json")
         assert out.returncode == 0, out.stderr[-3000:]
-        assert torch_changes(report) == [], f"command {n + 1} would replace torch {FAKE_TORCH}"
+        assert changes_of(report) == [], f"command {n + 1} would replace torch {FAKE_TORCH}"
 
 
-def test_dry_run_catches_an_install_that_would_replace_torch(other_torch_env, tmp_path):
-    """Planted faults: a requirement on another torch, with the constraint dropped, and kept."""
+@pytest.mark.parametrize("name, version", [("torch", OTHER_TORCH), ("ipykernel", NEWER_IPYKERNEL)])
+def test_dry_run_catches_an_install_that_would_move_a_protected_package(other_torch_env, tmp_path, name, version):
+    """Planted faults: the course asking for another torch, or for a newer ipykernel (as the old bootstrap's
+    jupyterlab pin did) — seen being installed when nothing holds them, refused by pip when the constraints do."""
     python, env = other_torch_env
     course = tmp_path / "course"
     course.mkdir()
-    (course / "requirements.txt").write_text(f"torch=={OTHER_TORCH}\n")
+    (course / "requirements.txt").write_text(f"{name}=={version}\n")
     (course / "requirements-models.txt").write_text("")
     no_constraint = tmp_path / "empty.txt"
-    no_constraint.write_text("")  # an install step that forgot to hold torch
+    no_constraint.write_text("")  # an install step that forgot to hold them
     out, report = dry_run(colab.pip_commands(course, no_constraint, python=str(python))[0], env, tmp_path / "a.json")
     assert out.returncode == 0, out.stderr[-3000:]
-    assert torch_changes(report) == [f"torch=={OTHER_TORCH}"], "the check must see torch being replaced"
+    assert changes_of(report, name) == [f"{name}=={version}"], f"the check must see {name} being replaced"
 
     keep = tmp_path / "keep.txt"
     keep.write_text(constraint_in(python, env, utils.ROOT))
     out, report = dry_run(colab.pip_commands(course, keep, python=str(python))[0], env, tmp_path / "b.json")
-    assert out.returncode != 0 and "torch" in out.stderr, "with the constraint pip must refuse, not replace torch"
+    assert out.returncode != 0 and name in out.stderr, f"with the constraints pip must refuse, not replace {name}"
 
 
 # ------------------------------------------------------------------------ the bootstrap cell itself
@@ -219,22 +222,3 @@ def test_bootstrap_clones_installs_once_and_reaches_utils_and_datasets(tmp_path)
     assert again["calls"] == [], "after a restart the bootstrap must neither clone nor install again"
     assert again["cwd"] == first["cwd"] and again["utils_file"] == first["utils_file"]
 
-
-def test_dry_run_catches_an_install_that_would_upgrade_ipykernel(other_torch_env, tmp_path):
-    """Planted fault: the course asking for a newer ipykernel (as the old bootstrap's jupyterlab pin did)."""
-    python, env = other_torch_env
-    course = tmp_path / "course"
-    course.mkdir()
-    (course / "requirements.txt").write_text(f"ipykernel=={NEWER_IPYKERNEL}\n")
-    (course / "requirements-models.txt").write_text("")
-    empty = tmp_path / "empty.txt"
-    empty.write_text("")
-    out, report = dry_run(colab.pip_commands(course, empty, python=str(python))[0], env, tmp_path / "a.json")
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert torch_changes(report, "ipykernel") == [f"ipykernel=={NEWER_IPYKERNEL}"], "the check must see it"
-
-    keep = tmp_path / "keep.txt"
-    keep.write_text(constraint_in(python, env, utils.ROOT))
-    assert any(line.startswith("ipykernel==6.") for line in keep.read_text().splitlines())
-    out, _ = dry_run(colab.pip_commands(course, keep, python=str(python))[0], env, tmp_path / "b.json")
-    assert out.returncode != 0 and "ipykernel" in out.stderr, "with the constraints pip must refuse"

@@ -1,4 +1,7 @@
-"""`utils.colab.install`: what it protects, the clear errors, idempotence (pip itself: test_colab_bootstrap.py)."""
+"""`utils.colab.install`: what it protects, the clear errors, idempotence.
+
+pip itself runs in test_colab_bootstrap.py (dry runs) and in the Colab replica stage (ci/colab_replica.py).
+"""
 
 from pathlib import Path
 
