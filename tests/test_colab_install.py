@@ -61,11 +61,17 @@ def test_a_course_pin_on_a_protected_package_is_refused_before_pip(tmp_path, mon
 def test_pip_refusing_is_a_clear_error_and_leaves_no_marker(tmp_path, monkeypatch):
     course = course_copy(tmp_path)
 
-    def refuse(cmd, check):
+    cause = "trl 1.16.0 depends on pyarrow>=21.0.0\n    The user requested (constraint) pyarrow==18.1.0\n"
+
+    def refuse(cmd, check=False, capture_output=False, text=False):
+        if "--dry-run" in cmd:  # the verbose re-run that finds pip's explanation
+            assert "--quiet" not in cmd
+            return colab.subprocess.CompletedProcess(cmd, 1, "", f"ERROR: …\nThe conflict is caused by:\n    {cause}\nTo fix this …")
         raise colab.subprocess.CalledProcessError(1, cmd)
 
     monkeypatch.setattr(colab.subprocess, "run", refuse)
-    with pytest.raises(colab.InstallError, match="without moving one this runtime protects"):
+    with pytest.raises(colab.InstallError, match=r"protects: trl 1.16.0 depends on pyarrow>=21.0.0; The user requested "
+                                                 r"\(constraint\) pyarrow==18.1.0\. pip resolves"):
         colab.install(course)
     assert not (course / colab.MARKER).exists()
 

@@ -113,6 +113,16 @@ def _digest(course_dir: Path) -> str:
     return h.hexdigest()
 
 
+def _conflict(cmd: list[str]) -> str:
+    """What pip says causes the conflict (``--quiet`` hides it): the same command, dry-run and verbose."""
+    out = subprocess.run([c for c in cmd if c != "--quiet"] + ["--dry-run"], capture_output=True, text=True)
+    text = out.stdout + out.stderr
+    if "The conflict is caused by:" not in text:
+        return "pip's message is above"
+    cause = text.split("The conflict is caused by:", 1)[1].split("To fix this", 1)[0]
+    return "; ".join(line.strip() for line in cause.splitlines() if line.strip())
+
+
 def install(course_dir: str | Path) -> bool:
     """Install the pinned course stack once per runtime. Returns True when it installed something.
 
@@ -147,9 +157,9 @@ def install(course_dir: str | Path) -> bool:
                 subprocess.run(cmd, check=True)
             except subprocess.CalledProcessError as err:
                 raise InstallError(
-                    "pip could not install the course's packages without moving one this runtime protects "
-                    "(its message above names the conflict; pip resolves before installing, so nothing of "
-                    "this step was changed). Report it with that message; do not upgrade the protected package."
+                    "pip could not install the course's packages without moving one this runtime protects: "
+                    f"{_conflict(cmd)}. pip resolves before it installs, so this step changed nothing. Report it "
+                    "with this message; do not upgrade the protected package by hand."
                 ) from err
     marker.write_text(digest)
     now = installed()
