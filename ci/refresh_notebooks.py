@@ -28,6 +28,7 @@ def refresh(path: Path) -> float:
     for cell in nb.cells:  # stored as nbval compares them: consecutive stream pieces merged
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
+    nb.metadata.pop("widgets", None)  # saved widget state shows stale progress bars on GitHub
     nbformat.write(nb, path)
     return took
 
