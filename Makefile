@@ -23,9 +23,13 @@ lab: $(STAMP)
 # ci/ensure_chromium.sh installs Debian's chromium (for the TensorBoard screenshot test) when absent and root.
 # Stage 1: unit tests, notebook lint, static checks (this environment). Stage 2: the Colab replica, a
 # Python 3.13 environment with Colab's versions, where the real Colab install runs and every notebook executes.
+# The replica's seeding (mostly downloading Colab's torch and its CUDA libraries) runs beside stage 1.
 test: $(STAMP)
 	@bash ci/ensure_chromium.sh
-	HF_HUB_OFFLINE=1 COURSE_PROFILE=cpu PYDEVD_DISABLE_FILE_VALIDATION=1 $(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m ci.colab_replica --seed-only > .venv-colab.seed.log 2>&1 & seed=$$!; \
+	HF_HUB_OFFLINE=1 COURSE_PROFILE=cpu PYDEVD_DISABLE_FILE_VALIDATION=1 $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	wait $$seed || { cat .venv-colab.seed.log; echo "Seeding the Colab replica failed (above)."; exit 1; }; \
+	grep -v "^WARNING: Location" .venv-colab.seed.log; exit $$status
 	HF_HUB_OFFLINE=1 COURSE_PROFILE=cpu $(PY) -m ci.colab_replica $(REPLICA_ARGS)
 
 # Re-execute every notebook in place (cpu profile) in the Colab replica, so stored outputs show what

@@ -16,6 +16,7 @@
 
     python -m ci.colab_replica                 # everything (what `make test` runs)
     python -m ci.colab_replica --no-notebooks  # stop after the install checks
+    python -m ci.colab_replica --seed-only     # only build the seeded environment (reused by the next run)
     COLAB_REPLICA_PYTHON=/path/to/python3.13   # use this interpreter instead of searching for one
 """
 
@@ -280,6 +281,8 @@ def report_diff(changes: list[tuple[str, str | None, str | None]], protected: di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed-only", action="store_true",
+                        help="build the seeded environment and stop (`make test` runs this beside stage 1)")
     parser.add_argument("--no-notebooks", action="store_true", help="stop after the install checks")
     parser.add_argument("--refresh", action="store_true",
                         help="re-execute the notebooks in place (their stored outputs) instead of testing them")
@@ -291,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         py = build_seed(find_python())
         timings.append(("seed the replica", time.monotonic() - t))
+        if args.seed_only:
+            return 0
         t = time.monotonic()
         before, conflicts_before = freeze(py), pip_check(py)
         protected = run_bootstrap(py)
