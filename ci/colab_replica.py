@@ -37,6 +37,7 @@ import zipfile
 from pathlib import Path
 
 from ci import nbspec
+from ci.api_drift import Unit, file_unit, notebook_unit
 from ci.colab_runtime import DATA, FREEZE, colab_versions
 from utils.colab import ALWAYS_PROTECTED, canonical
 
@@ -91,24 +92,31 @@ def colab_requires() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def stand_in_colab_wheel(directory: Path) -> Path:
-    """google-colab as Colab installs it, reduced to its metadata: the requirements pip check compares."""
-    dist = "google_colab-1.0.0.dist-info"
-    meta = "Metadata-Version: 2.1\nName: google-colab\nVersion: 1.0.0\nSummary: course stand-in\n"
+def write_wheel(directory: Path, name: str, version: str, files: dict[str, str], requires: tuple[str, ...] = ()) -> Path:
+    """A minimal, valid pure-Python wheel: ``files`` (path -> text) plus metadata, RECORD and WHEEL."""
+    directory.mkdir(parents=True, exist_ok=True)
+    dist = f"{name.replace('-', '_')}-{version}.dist-info"
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: course stand-in\n"
     files = {
-        f"{dist}/METADATA": meta + "".join(f"Requires-Dist: {r}\n" for r in colab_requires()),
+        **files,
+        f"{dist}/METADATA": meta + "".join(f"Requires-Dist: {r}\n" for r in requires),
         f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: course-replica\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
-    for name, text in files.items():
+    for path, text in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(text.encode())}")
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
     files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
-    path = directory / "google_colab-1.0.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return path
+    wheel = directory / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for path, text in files.items():
+            z.writestr(path, text)
+    return wheel
+
+
+def stand_in_colab_wheel(directory: Path) -> Path:
+    """google-colab as Colab installs it, reduced to its metadata: the requirements pip check compares."""
+    return write_wheel(directory, "google-colab", "1.0.0", {}, tuple(colab_requires()))
 
 
 def seed_digest(python: str) -> str:
@@ -234,18 +242,12 @@ def new_conflicts(before: set[str], after: set[str]) -> list[str]:
     return sorted(line for line in after - before if not skipped(line))
 
 
-def imported_modules(paths: list[Path]) -> dict[str, set[str]]:
-    """Top-level modules imported by notebooks' code cells and Python files: module -> where."""
+def imported_modules(units: list[Unit]) -> dict[str, set[str]]:
+    """Top-level modules imported by notebooks and Python files (api_drift's parsed units): module -> where."""
     found: dict[str, set[str]] = {}
-    for path in paths:
-        if path.suffix == ".ipynb":
-            cells = json.loads(path.read_text())["cells"]
-            sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-        else:
-            sources = [path.read_text()]
-        for src in sources:
-            src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
-            for node in ast.walk(ast.parse(src)):
+    for unit in units:
+        for _, tree in unit.chunks:
+            for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -253,7 +255,7 @@ def imported_modules(paths: list[Path]) -> dict[str, set[str]]:
                 else:
                     continue
                 for name in names:
-                    found.setdefault(name.partition(".")[0], set()).add(path.name)
+                    found.setdefault(name.partition(".")[0], set()).add(Path(unit.path).name)
     return found
 
 
@@ -266,8 +268,10 @@ def missing_modules(py: Path, modules: dict[str, set[str]], local: set[str]) -> 
     return [f"{m} (imported by {', '.join(sorted(modules[m]))})" for m in missing]
 
 
-def course_sources() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "utils").glob("*.py"))
+def course_units() -> list[Unit]:
+    """What runs in a student's Colab: the notebooks and utils/ (not bench/ or ci/)."""
+    return [notebook_unit(p) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))] + [
+        file_unit(p) for p in sorted((ROOT / "utils").glob("*.py"))]
 
 
 def report_diff(changes: list[tuple[str, str | None, str | None]], protected: dict[str, str]) -> None:
@@ -318,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         if new:
             problems.append("the install introduced pip-check conflicts: " + "; ".join(new))
         local = {"utils", "ci"} | {p.stem for p in (ROOT / "utils").glob("*.py")}
-        if missing := missing_modules(py, imported_modules(course_sources()), local):
+        if missing := missing_modules(py, imported_modules(course_units()), local):
             problems.append("modules Colab lacks and requirements.txt does not install: " + "; ".join(missing))
         if problems:
             raise ReplicaError("\n".join(problems))

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from utils.colab import canonical
+from utils.colab import PIN, canonical
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "ci" / "colab"
@@ -41,7 +41,7 @@ def disagreements(files: tuple[Path, ...] = PINNED_FILES, freeze: Path = FREEZE)
     bad = []
     for path in files:
         for n, line in enumerate(path.read_text().splitlines(), 1):
-            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#\\]+)", line)
+            m = PIN.match(line)
             if not m or canonical(m.group(1)) not in colab:
                 continue
             name, version = canonical(m.group(1)), m.group(2)

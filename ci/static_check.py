@@ -33,8 +33,8 @@ def commands(notebooks: list[str]) -> list[list[str]]:
 def run(notebooks: list[str]) -> tuple[int, str]:
     """Run every check; returns (number of failing checks, their combined output)."""
     failed, out = 0, []
+    env = {**os.environ, "MYPY_FORCE_COLOR": "0", "NO_COLOR": "1"}
     for cmd in commands(notebooks):
-        env = {**os.environ, "MYPY_FORCE_COLOR": "0", "NO_COLOR": "1"}
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
         if proc.returncode:
             failed += 1

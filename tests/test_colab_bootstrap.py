@@ -24,8 +24,6 @@ dry run needs no download and no index (`PIP_NO_INDEX`, machine pip config ignor
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import subprocess
@@ -40,6 +38,7 @@ import pytest
 
 import utils
 from ci import nbspec
+from ci.colab_replica import write_wheel
 from utils import colab
 
 FAKE_TORCH = "2.12.0"  # what the throw-away environment holds
@@ -50,23 +49,7 @@ NEWER_IPYKERNEL = "7.4.0"  # what the old bootstrap moved Colab's ipykernel 6.17
 # ------------------------------------------------------------------------------------------ helpers
 def fake_wheel(directory: Path, version: str, dist_name: str = "torch") -> Path:
     """A minimal, valid wheel of a distribution named ``dist_name`` (a module that only knows its version)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    dist = f"{dist_name}-{version}.dist-info"
-    files = {
-        f"{dist_name}/__init__.py": f'__version__ = "{version}"\n',
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: {version}\nSummary: fake {dist_name} for tests\n",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: course-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for name, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(text.encode())}")
-    files[f"{dist}/RECORD"] = "\n".join(record + [f"{dist}/RECORD,,"]) + "\n"
-    path = directory / f"{dist_name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return path
+    return write_wheel(directory, dist_name, version, {f"{dist_name}/__init__.py": f'__version__ = "{version}"\n'})
 
 
 @pytest.fixture(scope="module")

@@ -44,14 +44,14 @@ def test_a_notebook_importing_what_colab_lacks_is_caught(tmp_path):
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "planted.ipynb"
     path.write_text(json.dumps(nb))
-    modules = replica.imported_modules([path])
+    modules = replica.imported_modules([replica.notebook_unit(path)])
     assert set(modules) == {"json", "colab_lacks_this"}
     missing = replica.missing_modules(replica.Path(sys.executable), modules, local=set())
     assert missing == ["colab_lacks_this (imported by planted.ipynb)"]
 
 
 def test_every_course_import_is_seen():
-    modules = replica.imported_modules(replica.course_sources())
+    modules = replica.imported_modules(replica.course_units())
     for name in ("torch", "transformers", "peft", "trl", "datasets", "faiss", "bm25s"):
         assert name in modules, name
 

@@ -45,11 +45,14 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+PIN = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#\\]+)")  # `name==version` at a line's start
+
+
 def pins(path: Path) -> dict[str, str]:
     """``name == version`` lines of a requirements file, by canonical name (comments, hashes, -r ignored)."""
     out = {}
     for line in path.read_text().splitlines():
-        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#\\]+)", line)
+        m = PIN.match(line)
         if m:
             out[canonical(m.group(1))] = m.group(2)
     return out
