@@ -1,6 +1,6 @@
 """API drift: does every keyword argument the course passes to the Hugging Face stack still exist?
 
-    python -m ci.api_drift            # check notebooks/*.ipynb, utils/*.py, bench/*.py; exit 1 on drift
+    python -m ci.api_drift            # check notebooks/*.ipynb, utils/*.py, bench/*.py, scripts/*.py; exit 1 on drift
     python -m ci.api_drift --verbose  # also list what could not be verified, and why
 
 Libraries renaming arguments (TRL's ``max_seq_length`` → ``max_length``, transformers'
@@ -10,7 +10,7 @@ course notebook breaks for students. This check finds it statically, on CPU, in 
 How it works
 ------------
 1. *Collect.* Every code cell of every notebook (IPython ``%magics`` and ``!shell`` lines blanked, so line
-   numbers still match) and every ``utils/*.py`` and ``bench/*.py`` file is parsed with ``ast``. A
+   numbers still match) and every ``utils/*.py``, ``bench/*.py`` and ``scripts/*.py`` file is parsed with ``ast``. A
    notebook is one namespace (its cells share imports and variables); a ``.py`` file is one namespace.
 2. *Resolve callees.* A call is checked when its callee resolves to an object of ``LIBRARIES``:
    - through imports, wherever they are (``from trl import SFTConfig`` → ``trl.SFTConfig``,
@@ -184,9 +184,9 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def default_units(root: Path = ROOT) -> list[Unit]:
-    """Every notebook, every course-package module and every bench script: new files are picked up by themselves."""
+    """Every notebook, every course-package module, every bench and training script: new files are picked up by themselves."""
     units = [notebook_unit(p, root) for p in sorted((root / "notebooks").glob("*.ipynb"))]
-    for folder in (COURSE_PACKAGE, "bench"):
+    for folder in (COURSE_PACKAGE, "bench", "scripts"):
         units += [file_unit(p, root) for p in sorted((root / folder).glob("*.py"))]
     return units
 

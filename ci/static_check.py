@@ -1,7 +1,7 @@
 """Static checks over every line of course code, GPU-only branches included: ruff and mypy.
 
 CI executes only the `cpu` profile, so a line under `if RUNTIME.cuda:` runs for the first time on a
-student's T4 — unless a checker reads it first. mypy reads utils/, ci/, bench/ and every notebook cell (via
+student's T4 — unless a checker reads it first. mypy reads utils/, ci/, bench/, scripts/ and every notebook cell (via
 nbqa, which turns notebooks into Python for it); ruff lints the same, notebooks included.
 
     python -m ci.static_check                 # the whole repository (tests/test_static_checks.py runs this)
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PY_TARGETS = ("utils", "ci", "bench", "conftest.py")
+PY_TARGETS = ("utils", "ci", "bench", "scripts", "conftest.py")
 # Notebook cells rebind names as a lesson moves on (`source` is a string, later a dict of words).
 NOTEBOOK_MYPY = ("--allow-redefinition", "--no-color-output", "--no-error-summary")
 

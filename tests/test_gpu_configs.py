@@ -233,3 +233,29 @@ def test_left_padding_or_pad_eq_eos_is_caught(tokenizer):
     bad.pad_token = bad.eos_token
     found = tokenizer_problems(bad)
     assert len(found) == 2, found
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_fsdp_stores_4bit_weights_in_a_float_dtype_fsdp_can_shard(card, cuda_bf16, tmp_path):
+    # scripts/train_sft.py under scripts/accelerate/fsdp_qlora.yaml: the packed NF4 weights share the dtype
+    # the model is loaded in — bf16 where training runs in bf16 (= the compute dtype), float32 under a T4's fp16.
+    import torch
+
+    profile, quant, _, _ = build(CARDS[card], cuda_bf16, tmp_path)
+    assert quant.bnb_4bit_quant_storage == torch.uint8, "one GPU: the default packing"
+    sharded = profile.quantization_config(fsdp=True)
+    assert sharded.bnb_4bit_quant_storage == profile.fsdp_storage_dtype
+    assert sharded.bnb_4bit_quant_storage.is_floating_point
+    expected = torch.bfloat16 if card != "T4" else torch.float32
+    assert profile.fsdp_storage_dtype == expected
+    if profile.bf16:
+        assert sharded.bnb_4bit_quant_storage == sharded.bnb_4bit_compute_dtype
+    assert {k: v for k, v in sharded.to_dict().items() if k != "bnb_4bit_quant_storage"} == \
+        {k: v for k, v in quant.to_dict().items() if k != "bnb_4bit_quant_storage"}, "FSDP changes the storage only"
+
+
+def test_70b_qlora_fits_80gb_gpus_only_when_sharded():
+    # notebook 04, section 8: the estimate per GPU behind the FSDP configuration
+    parts = memory.estimate(memory.LLAMA2_70B, "qlora", batch=4, seq_len=512, r=16)
+    assert memory.total(memory.per_gpu(parts, 2, "ddp")) > CARDS["L4"].vram_gib * GIB / 1e9
+    assert memory.total(memory.per_gpu(parts, 8, "fsdp")) + MARGIN_GB < CARDS["T4"].vram_gib * GIB / 1e9

@@ -47,3 +47,20 @@ def test_checkpointing_and_eager_attention_change_activations():
 def test_bad_input(kwargs, error):
     with pytest.raises(ValueError, match=error):
         memory.estimate(memory.LLAMA2_7B, **kwargs)
+
+
+def test_per_gpu_ddp_replicates_and_fsdp_shards_all_but_activations():
+    parts = memory.estimate(memory.LLAMA2_70B, "full", batch=1, seq_len=512)
+    assert memory.per_gpu(parts, 8, "ddp") == parts
+    sharded = memory.per_gpu(parts, 8, "fsdp")
+    assert sharded["activations"] == parts["activations"]
+    for k in ("weights", "gradients", "optimizer"):
+        assert sharded[k] == pytest.approx(parts[k] / 8)
+    # the lecture's 560 GB of 70B states on 8 GPUs of 80 GB: fits only when sharded
+    assert memory.total(memory.per_gpu(parts, 8, "fsdp")) < 80 < memory.total(memory.per_gpu(parts, 8, "ddp"))
+
+
+@pytest.mark.parametrize("gpus, strategy, fault", [(0, "fsdp", "at least 1"), (2, "zero", "unknown strategy")])
+def test_per_gpu_rejects_bad_input(gpus, strategy, fault):
+    with pytest.raises(ValueError, match=fault):
+        memory.per_gpu(memory.estimate(memory.LLAMA2_7B, "qlora"), gpus, strategy)

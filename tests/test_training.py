@@ -82,3 +82,19 @@ def test_scoring_labelled_positions_only_changes_no_number(setup, monkeypatch):
     # the same up to float32 summation order (measured: relative differences ~5e-5)
     assert all(torch.linalg.norm(a - b) <= 1e-3 * torch.linalg.norm(b) for a, b in zip(patched[1], shipped[1]))
     assert any(torch.linalg.norm(b) > 0 for b in shipped[1])
+
+
+def test_sft_trainer_can_keep_adapters_in_the_storage_dtype_fsdp_needs(setup):
+    # scripts/train_sft.py under FSDP: one dtype per flattened block, so the adapters take the base's storage dtype
+    profile, args, kwargs = setup
+    trainer = training.sft_trainer(models.load_model(profile), args, adapter_dtype=torch.bfloat16, **kwargs)
+    assert trainable_dtypes(trainer) == {torch.bfloat16}
+
+
+def test_max_length_is_the_longest_example_rounded_up(setup):
+    profile, _, kwargs = setup
+    tok, ds = kwargs["processing_class"], kwargs["train_dataset"]
+    longest = max(len(tok.apply_chat_template(ex["prompt"] + ex["completion"], tokenize=True,
+                                              return_dict=True)["input_ids"]) for ex in ds)
+    assert training.max_length(tok, ds) % 8 == 0
+    assert longest <= training.max_length(tok, ds) < longest + 8

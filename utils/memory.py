@@ -117,3 +117,23 @@ def estimate(shape: Shape, method: str, batch: int = 1, seq_len: int = 512, r: i
 
 def total(parts: dict[str, float]) -> float:
     return sum(parts.values())
+
+
+STRATEGIES = ("ddp", "fsdp")
+
+
+def per_gpu(parts: dict[str, float], gpus: int, strategy: str) -> dict[str, float]:
+    """Each GPU's share of an ``estimate`` when training runs on ``gpus`` GPUs with the same per-GPU batch.
+
+    ``ddp`` (data parallel): every GPU holds the whole model, its gradients and optimizer state; only the
+    data is split, so the memory per GPU does not fall. ``fsdp`` (fully sharded, ZeRO-3): weights,
+    gradients and optimizer state are split evenly across the GPUs; activations (of the GPU's own batch)
+    are not. Not counted: the full-size copy of one block FSDP gathers at a time, and communication buffers.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
+    if gpus < 1:
+        raise ValueError(f"gpus must be at least 1, got {gpus}")
+    if strategy == "ddp":
+        return dict(parts)
+    return {k: v if k == "activations" else v / gpus for k, v in parts.items()}

@@ -131,11 +131,16 @@ def load_tokenizer(profile: Profile):
     return tokenizer
 
 
-def load_model(profile: Profile, quantize: bool = True, attn_implementation: str | None = None):
+def load_model(profile: Profile, quantize: bool = True, attn_implementation: str | None = None, *,
+               local_rank: int = 0, fsdp: bool = False):
     """The profile's causal LM, 4-bit NF4 by default (``quantize=False`` for full precision).
 
     ``attn_implementation="eager"`` is needed to read attention weights
     (``output_attentions=True`` returns nothing under SDPA).
+
+    Several processes (``scripts/train_sft.py`` under ``accelerate launch``): with DDP each loads its
+    own copy onto GPU ``local_rank``; with ``fsdp=True`` no device map is given (FSDP places the shards)
+    and the 4-bit weights are stored in ``profile.fsdp_storage_dtype``, the dtype of everything else.
     """
     from transformers import AutoModelForCausalLM
 
@@ -143,9 +148,13 @@ def load_model(profile: Profile, quantize: bool = True, attn_implementation: str
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     if profile.name == "gpu":
-        kwargs.update(device_map={"": 0}, token=auth.get_token().value)
+        kwargs.update(token=auth.get_token().value)
+        if not fsdp:
+            kwargs["device_map"] = {"": local_rank}
         if quantize:
-            kwargs["quantization_config"] = profile.quantization_config()
+            kwargs["quantization_config"] = profile.quantization_config(fsdp=fsdp)
+            if fsdp:
+                kwargs["dtype"] = profile.fsdp_storage_dtype
         source = lm_source(profile)
     elif quantize:
         source = str(_smollm2_nf4_dir(profile))  # already quantized: its config says how

@@ -129,15 +129,33 @@ class Profile:
     def bf16(self) -> bool:
         return self.compute_dtype_name == "bfloat16"
 
-    def quantization_config(self):
-        """NF4 with double quantization, computing in the profile's dtype (QLoRA's recipe)."""
+    @property
+    def fsdp_storage_dtype(self):
+        """The float dtype that holds the packed 4-bit weights when FSDP shards them.
+
+        FSDP shards float tensors of one dtype per block, so the 4-bit weights (uint8 by default) are
+        packed into the dtype the rest of the model is loaded in: bf16 where training runs in bf16 (L4,
+        A100: equal to the compute dtype); float32 under fp16 mixed precision (T4), which needs float32
+        master weights to be stable (PEFT's FSDP-QLoRA guide).
+        """
+        import torch
+
+        return torch.bfloat16 if self.bf16 else torch.float32
+
+    def quantization_config(self, fsdp: bool = False):
+        """NF4 with double quantization, computing in the profile's dtype (QLoRA's recipe).
+
+        ``fsdp=True`` stores the packed weights in ``fsdp_storage_dtype`` so FSDP can shard them.
+        """
         from transformers import BitsAndBytesConfig
 
+        extra = {"bnb_4bit_quant_storage": self.fsdp_storage_dtype} if fsdp else {}
         return BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=self.compute_dtype,
+            **extra,
         )
 
     def describe(self) -> str:

@@ -58,11 +58,21 @@ def sft_config(profile: Profile, output_dir: str | Path, *, learning_rate: float
         seed=seed,
         disable_tqdm=False,
         dataloader_pin_memory=profile.name == "gpu",
+        ddp_find_unused_parameters=False,  # every adapter takes part in every forward pass (DDP)
+        use_cpu=profile.name == "cpu",  # the cpu profile trains on CPU even where a GPU exists; under
+        # `accelerate launch` without CUDA this makes the processes join a CPU (gloo) group
         **extra,
     )
 
 
-def sft_trainer(model, args, **kwargs):
+def max_length(tokenizer, dataset, multiple: int = 8) -> int:
+    """The longest prompt + completion of a conversational dataset in tokens, rounded up to ``multiple``."""
+    longest = max(len(tokenizer.apply_chat_template(ex["prompt"] + ex["completion"], tokenize=True,
+                                                    return_dict=True)["input_ids"]) for ex in dataset)
+    return -(-longest // multiple) * multiple
+
+
+def sft_trainer(model, args, adapter_dtype=None, **kwargs):
     """TRL's ``SFTTrainer(model=model, args=args, **kwargs)``, with the LoRA adapters kept in float32.
 
     TRL 1.16 casts the trainable adapter weights of a 4-bit model to bf16 whatever the precision
@@ -71,16 +81,20 @@ def sft_trainer(model, args, **kwargs):
     every update would be rounded to bf16's 8 significant bits. Trainable weights in float32 are
     the mixed-precision rule (and PEFT's own default); the frozen 4-bit base is untouched.
 
+    ``adapter_dtype`` overrides float32 where the adapters must share the base's storage dtype: FSDP
+    flattens each block's parameters into one buffer of a single dtype (``scripts/train_sft.py``).
+
     On CPU it also lets TRL's LM head skip the positions without a label (``_score_labelled_positions_only``).
     """
     import torch
     from trl import SFTTrainer
 
+    adapter_dtype = adapter_dtype or torch.float32
     _score_labelled_positions_only()
     trainer = SFTTrainer(model=model, args=args, **kwargs)
     for param in trainer.model.parameters():
-        if param.requires_grad and param.dtype != torch.float32:
-            param.data = param.data.float()
+        if param.requires_grad and param.dtype != adapter_dtype:
+            param.data = param.data.to(adapter_dtype)
     return trainer
 
 
