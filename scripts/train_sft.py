@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> dict:
         grad_norms=[h["grad_norm"] for h in history if "grad_norm" in h],
         eval_losses=[h["eval_loss"] for h in history if "eval_loss" in h], train_seconds=round(seconds, 1),
     )
+    if torch.cuda.is_available():
+        result["peak_cuda_gb"] = round(torch.cuda.max_memory_allocated() / 1e9, 3)  # this process's GPU
     if state.is_main_process:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "log_history.json").write_text(json.dumps(history))

@@ -12,3 +12,13 @@ def test_gpu_benchmark_script_runs_on_a_tiny_shape():
     assert out.returncode == 0, out.stderr[-3000:]
     assert "course (notebook 04)" in out.stdout and "mlabonne Colab" in out.stdout
     assert "No GPU here" in out.stdout or "GPU:" in out.stdout
+
+
+def test_gpu_script_check_says_it_needs_a_gpu():
+    import torch
+
+    if torch.cuda.is_available():
+        return  # on a GPU machine it would train: that is bench/gpu_script.py's own run, not a test
+    out = subprocess.run([sys.executable, "bench/gpu_script.py"], cwd=utils.ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode != 0 and "needs at least one" in out.stderr
