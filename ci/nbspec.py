@@ -36,7 +36,7 @@ from utils import runtime
 
 RUNTIME = runtime.detect()
 print(RUNTIME.summary())
-print("Automatic choice:", runtime.resolve_profile(rt=RUNTIME).describe())'''
+print(runtime.resolve_profile(rt=RUNTIME).describe())  # PROFILE, below, can still override it'''
 
 BOOTSTRAP_TAG = "bootstrap"
 PARAMETERS_TAG = "parameters"

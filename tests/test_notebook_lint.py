@@ -101,3 +101,49 @@ def test_readme_badges_point_at_the_one_repository_address():
     for path in NOTEBOOKS:
         assert badge(f"notebooks/{path.name}") in readme, f"README lacks the badge of {path.name}; run make sync"
     assert len(README_BADGE_RE.findall(readme)) == len(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("text", ["/root/.cache/llm-course/model", "/home/ana/venv/lib/python3.13/site-packages/x.py:3: "
+                                  "FutureWarning", "C:\\Users\\ana\\course\\x.py", "/tmp/tmpab12/adapter"])
+def test_machine_path_in_an_output_fails(good, tmp_path, text):
+    _code(good)[-1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=f"warning from {text}\n")]
+    assert any("path on the machine" in p for p in _problems(good, tmp_path))
+
+
+def test_relative_paths_and_urls_pass(good, tmp_path):
+    _code(good)[-1].outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="outputs in outputs/04_qlora_cpu · see https://example.org/home/page\n")]
+    assert not any("path on the machine" in p for p in _problems(good, tmp_path))
+
+
+def test_saved_widget_state_fails(good, tmp_path):
+    good.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    assert any("widget state" in p for p in _problems(good, tmp_path))
+
+
+def test_stale_progress_widget_fails(good, tmp_path):
+    _code(good)[-1].outputs = [nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "Batches:   0%|  | 0/11"})]
+    assert any("progress widget" in p for p in _problems(good, tmp_path))
+
+
+def test_html_only_output_fails(good, tmp_path):
+    _code(good)[-1].outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<b>table</b>", "text/plain": "<IPython.core.display.HTML object>"})]
+    assert any("only text" in p for p in _problems(good, tmp_path))
+
+
+def test_oversized_image_fails(good, tmp_path):
+    import base64
+    import os
+
+    png = base64.b64encode(b"\x89PNG" + os.urandom((lint.MAX_IMAGE_KB + 10) * 1024)).decode()
+    _code(good)[-1].outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+    assert any("KB image" in p for p in _problems(good, tmp_path))
+
+
+def test_header_time_that_disagrees_with_the_readme_fails(good, tmp_path):
+    stated = lint.course_map_cpu_times()[NOTEBOOKS[0].name]
+    assert f"**Time:** CPU {stated} (" in good.cells[0].source
+    good.cells[0].source = good.cells[0].source.replace(f"CPU {stated} (", "CPU ≈ 1 min (")
+    assert any("README's course map says" in p for p in _problems(good, tmp_path))

@@ -215,4 +215,5 @@ def load_embedder(profile: Profile):
     from sentence_transformers import SentenceTransformer
 
     device = "cuda" if profile.name == "gpu" else "cpu"
-    return SentenceTransformer(embedder_source(profile), device=device)
+    with _quiet_loading(profile):
+        return SentenceTransformer(embedder_source(profile), device=device)

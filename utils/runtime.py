@@ -158,10 +158,10 @@ class Profile:
             **extra,
         )
 
-    def describe(self) -> str:
-        return (
-            f"profile '{self.name}': {self.lm_id}, 4-bit NF4, compute {self.compute_dtype_name} — {self.reason}"
-        )
+    def describe(self, quantized: bool = True) -> str:
+        """One line: the profile, its model, how it is loaded, and why this profile was chosen."""
+        weights = "4-bit NF4" if quantized else f"unquantized ({self.compute_dtype_name} weights)"
+        return f"profile '{self.name}': {self.lm_id}, {weights}, compute {self.compute_dtype_name} — {self.reason}"
 
 
 def _cpu_profile(reason: str) -> Profile:
@@ -207,7 +207,7 @@ def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profi
     without a CUDA GPU large enough.
     """
     rt = rt or detect()
-    source = "asked for in the notebook"
+    source = "asked for in the notebook (PROFILE)"
     if not name:
         name, source = os.environ.get(PROFILE_ENV) or None, f"set by {PROFILE_ENV}"
     if name:
@@ -232,8 +232,49 @@ def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profi
             )
         return _gpu_profile(rt, f"{source}; {rt.gpu_name}")
     if rt.cuda and (rt.vram_gib or 0.0) >= MIN_GPU_GIB:
-        return _gpu_profile(rt, f"found {rt.gpu_name} with {rt.vram_gib:.1f} GiB")
+        return _gpu_profile(rt, f"chosen automatically: found {rt.gpu_name} with {rt.vram_gib:.1f} GiB")
     if rt.cuda:
-        return _cpu_profile(f"{rt.gpu_name} has only {rt.vram_gib:.1f} GiB (< {MIN_GPU_GIB:.0f} GiB)")
-    return _cpu_profile("no CUDA GPU found")
+        return _cpu_profile(f"chosen automatically: {rt.gpu_name} has only {rt.vram_gib:.1f} GiB "
+                            f"(< {MIN_GPU_GIB:.0f} GiB)")
+    return _cpu_profile("chosen automatically: no CUDA GPU found")
 
+
+
+# Dense peak throughput from NVIDIA's data sheets, in TFLOP/s (16-bit: tensor cores, without sparsity).
+PUBLISHED_PEAK_TFLOPS = {
+    "T4": {"float32": 8.1, "float16": 65.0},
+    "L4": {"float32": 30.3, "float16": 121.0, "bfloat16": 121.0},
+    "A100": {"float32": 19.5, "float16": 312.0, "bfloat16": 312.0},
+    "H100": {"float32": 67.0, "float16": 989.0, "bfloat16": 989.0},  # SXM
+    "H200": {"float32": 67.0, "float16": 989.0, "bfloat16": 989.0},
+}
+
+
+def published_peak_tflops(gpu_name: str | None, dtype_name: str) -> float | None:
+    """The data-sheet peak of a GPU for one dtype, when the course knows the card (else None)."""
+    for card, peaks in PUBLISHED_PEAK_TFLOPS.items():
+        if gpu_name and card in gpu_name.upper():
+            return peaks.get(dtype_name)
+    return None
+
+
+def cpu_peak_gflops() -> tuple[float, str] | None:
+    """A CPU's theoretical float32 peak from /proc/cpuinfo: cores × clock × FLOPs per cycle, and how.
+
+    FLOPs per cycle per core: 2 fused multiply-add units × 2 FLOPs × the vector width in floats (16 with
+    AVX-512, 8 with AVX2). Virtual machines often report a nominal clock, so read it as an estimate.
+    Returns None where /proc/cpuinfo is unavailable (macOS, Windows).
+    """
+    try:
+        info = open("/proc/cpuinfo", encoding="utf-8").read()
+    except OSError:
+        return None
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    mhz = [float(line.split(":", 1)[1]) for line in info.splitlines() if line.startswith("cpu MHz")]
+    if not mhz:
+        return None
+    width, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2") if "avx2" in flags else (4, "SSE")
+    cores = os.cpu_count() or 1
+    ghz = sum(mhz) / len(mhz) / 1000
+    peak = cores * ghz * 2 * 2 * width
+    return peak, f"{cores} cores × {ghz:.2f} GHz × 2 FMA units × 2 FLOPs × {width} floats ({isa})"

@@ -92,10 +92,38 @@ def sft_trainer(model, args, adapter_dtype=None, **kwargs):
     adapter_dtype = adapter_dtype or torch.float32
     _score_labelled_positions_only()
     trainer = SFTTrainer(model=model, args=args, **kwargs)
+    _text_progress_in_notebooks(trainer)
     for param in trainer.model.parameters():
         if param.requires_grad and param.dtype != adapter_dtype:
             param.data = param.data.to(adapter_dtype)
     return trainer
+
+
+def _text_progress_in_notebooks(trainer) -> None:
+    """In Jupyter, one printed line per log instead of transformers' HTML progress table.
+
+    The HTML table is live but stores as "<IPython.core.display.HTML object>", which is all a reader
+    of the committed notebook (or a terminal) would see; a printed line reads the same everywhere.
+    """
+    from transformers.trainer_callback import TrainerCallback
+
+    try:
+        from transformers.utils.notebook import NotebookProgressCallback
+    except ImportError:  # no IPython: the terminal's progress bar is already text
+        return
+    if not any(isinstance(cb, NotebookProgressCallback) for cb in trainer.callback_handler.callbacks):
+        return
+
+    class TextProgress(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_world_process_zero and logs:
+                shown = {k: v for k, v in logs.items() if k in ("loss", "eval_loss", "learning_rate", "grad_norm")}
+                if shown:
+                    print(f"step {state.global_step}/{state.max_steps} · "
+                          + " · ".join(f"{k} {v:.4g}" for k, v in shown.items()), flush=True)
+
+    trainer.remove_callback(NotebookProgressCallback)
+    trainer.add_callback(TextProgress())
 
 
 def _score_labelled_positions_only() -> None:
