@@ -83,3 +83,24 @@ def test_hub_offline_answers_without_trying(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(runtime.socket, "create_connection", lambda *a, **k: pytest.fail("network touched"))
     assert runtime.hub_reachable() is False
+
+
+def test_profile_reason_says_where_the_choice_came_from(monkeypatch):
+    monkeypatch.delenv(runtime.PROFILE_ENV, raising=False)
+    cpu_only = NO_GPU
+    assert "chosen automatically: no CUDA GPU found" in runtime.resolve_profile(rt=cpu_only).describe()
+    assert "asked for in the notebook" in runtime.resolve_profile("cpu", cpu_only).describe()
+    monkeypatch.setenv(runtime.PROFILE_ENV, "cpu")
+    assert "set by COURSE_PROFILE" in runtime.resolve_profile(rt=cpu_only).describe()
+    assert "unquantized (float32 weights)" in runtime.resolve_profile(rt=cpu_only).describe(quantized=False)
+
+
+def test_published_peaks_and_the_cpu_estimate():
+    assert runtime.published_peak_tflops("Tesla T4", "float16") == 65.0
+    assert runtime.published_peak_tflops("NVIDIA L4", "bfloat16") == 121.0
+    assert runtime.published_peak_tflops("Tesla T4", "bfloat16") is None  # no bf16 on a T4
+    assert runtime.published_peak_tflops("Some Future GPU", "float32") is None
+    estimate = runtime.cpu_peak_gflops()
+    if estimate is not None:  # Linux
+        peak, how = estimate
+        assert peak > 0 and "cores" in how and "GHz" in how

@@ -53,3 +53,25 @@ def test_context_budget_counts_the_template_and_grows_with_history(tok):
 def test_context_budget_bad_input(tok, messages, window, error):
     with pytest.raises((ValueError, TypeError), match=error):
         tokens.context_budget(tok, messages, window)
+
+
+def test_partial_character_tokens_show_their_bytes_not_a_character(tok):
+    pieces = tokens.split(tok, "猫 🙂 👩\u200d💻")
+    partial = [t for t in pieces if t.partial]
+    assert partial, "this text needs byte-level tokens that split characters"
+    for t in partial:
+        assert t.shown.startswith("⟨") and t.shown.endswith("⟩")
+        assert all(ord(c) < 128 or c in "⟨⟩" for c in t.shown), "hex digits only, never the character itself"
+    # one id, one display: the same token is never drawn as different characters
+    shown_by_id: dict = {}
+    for t in tokens.split(tok, "🙂 👩 💻 😀 🎉"):
+        assert shown_by_id.setdefault(t.id, t.shown) == t.shown
+    assert "border:1px dashed" in tokens.show(tok, "🙂 👩")._repr_html_()
+
+
+def test_wordpiece_shows_its_own_normalised_pieces():
+    from transformers import AutoTokenizer
+
+    wordpiece = AutoTokenizer.from_pretrained(models.embedder_source(runtime.resolve_profile("cpu")))
+    shown = [t.shown for t in tokens.split(wordpiece, "Café Übermensch 猫")]
+    assert shown[:2] == ["cafe", "uber"] and "##men" in shown and shown[-1] == "[UNK]"

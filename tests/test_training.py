@@ -98,3 +98,17 @@ def test_max_length_is_the_longest_example_rounded_up(setup):
                                               return_dict=True)["input_ids"]) for ex in ds)
     assert training.max_length(tok, ds) % 8 == 0
     assert longest <= training.max_length(tok, ds) < longest + 8
+
+
+def test_notebook_training_progress_is_printed_text(setup, monkeypatch, capsys):
+    # In Jupyter transformers shows an HTML table, stored as "<IPython.core.display.HTML object>".
+    import transformers.trainer as trainer_module
+    from transformers.utils.notebook import NotebookProgressCallback
+
+    profile, args, kwargs = setup
+    monkeypatch.setattr(trainer_module, "DEFAULT_PROGRESS_CALLBACK", NotebookProgressCallback)  # as in Jupyter
+    trainer = training.sft_trainer(models.load_model(profile), args, **kwargs)
+    kinds = {type(cb).__name__ for cb in trainer.callback_handler.callbacks}
+    assert "NotebookProgressCallback" not in kinds and "TextProgress" in kinds
+    trainer.train()
+    assert "step 1/1 · loss" in capsys.readouterr().out
