@@ -35,8 +35,10 @@ SECRET_PATTERNS = {
 
 
 # An absolute path on somebody's machine (a home directory, a virtual environment, a temporary folder).
-MACHINE_PATH = re.compile(r"(?<![\w.~])(?:/(?:root|home|Users|tmp|work|private|var/folders)/[^\s'\"]+"
-                          r"|[A-Za-z]:\\(?:Users|Windows)\\\S+|\S*site-packages\S*)")
+MACHINE_PATH = re.compile(r"(?<![\w.~])(?:/(?:root|home|Users|tmp|work|private|var/folders|content|opt|usr/lib|usr/local)"
+                          r"/[^\s'\"]+|[A-Za-z]:\\(?:Users|Windows)\\\S+|\S*(?:site|dist)-packages\S*)")
+# A text progress bar (tqdm) stored before it moved: "  0%|" with no "100%|" after it in the same output.
+STALE_TEXT_BAR = re.compile(r"(?<!\d)0%\|")
 HTML_ONLY = "<IPython.core.display.HTML object>"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_IMAGE_KB = 150
@@ -132,6 +134,10 @@ def lint(path: Path) -> list[str]:
             data = out.get("data", {})
             if WIDGET_VIEW in data:
                 problems.append(f"cell {i} stores a progress widget, which shows as a stale bar: use text progress")
+            stream = out.get("text", "") if out.get("output_type") == "stream" else ""
+            stream = stream if isinstance(stream, str) else "".join(stream)
+            if STALE_TEXT_BAR.search(stream) and "100%|" not in stream:
+                problems.append(f"cell {i} stores a progress bar at 0 %: turn the bar off for a load this short")
             # (%tensorboard's live iframe has no text form: its cell is exempt)
             if "".join(data.get("text/plain", "")).strip() == HTML_ONLY and "%tensorboard" not in cell.source:
                 problems.append(f"cell {i} has an output whose only text is {HTML_ONLY}: give it a text form")

@@ -14,8 +14,8 @@ Hugging Face ``accelerate`` start one process per GPU::
 
 ``--batch-size`` is per process: the global batch is batch × accumulation × processes, printed at the start.
 Nothing in the script depends on the number of processes: ``accelerate`` (through the Trainer) shards the
-data, averages the gradients (DDP) or shards the model (FSDP). Under FSDP the 4-bit weights are stored in a
-float dtype so they can be sharded (``Profile.fsdp_storage_dtype``).
+data, averages the gradients (DDP) or shards the model (FSDP). Under FSDP the 4-bit weights are stored in
+bf16 so they can be sharded (``Profile.fsdp_storage_dtype``; GPUs without bf16, such as T4s, are refused).
 
 On a machine without a GPU every process joins a CPU (gloo) process group: that is how the test suite runs
 it with two processes (``scripts/accelerate/cpu_2proc.yaml``). Prints one JSON line, ``RESULT {...}``,
@@ -87,6 +87,15 @@ def settings(a: argparse.Namespace, profile) -> dict:
     )
 
 
+def datasets_for(a: argparse.Namespace):
+    """The training posts and the first ``--validation-posts`` validation posts, as notebook 04 takes them."""
+    from utils import data, prompts
+
+    splits = data.load_sentiment()
+    return (prompts.sentiment_dataset(splits["train"]),
+            prompts.sentiment_dataset(splits["validation"][: a.validation_posts]))
+
+
 def build(a: argparse.Namespace, profile, tokenizer, train_ds, output_dir: Path):
     """The LoRA configuration and the SFTConfig, exactly as notebook 04 builds them."""
     from utils import training
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     import datasets
     import utils
-    from utils import data, models, prompts, runtime, training
+    from utils import models, runtime, training
 
     datasets.disable_progress_bars()
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # PEFT calls a renamed API
@@ -122,12 +131,12 @@ def main(argv: list[str] | None = None) -> dict:
     if fsdp and profile.name != "gpu":
         raise SystemExit("FSDP shards a 4-bit model across GPUs; the cpu profile has none. "
                          "Use scripts/accelerate/cpu_2proc.yaml (data parallel) on CPU.")
+    if fsdp:
+        profile.fsdp_storage_dtype  # noqa: B018 — refuses fp16 GPUs (T4) with the fix, before anything loads
     output_dir = a.output_dir or utils.ROOT / "outputs" / f"train_sft_{profile.name}"
 
-    splits = data.load_sentiment()
     tokenizer = models.load_tokenizer(profile)
-    train_ds = prompts.sentiment_dataset(splits["train"])
-    val_ds = prompts.sentiment_dataset(splits["validation"][: a.validation_posts])
+    train_ds, val_ds = datasets_for(a)
     peft_config, args = build(a, profile, tokenizer, train_ds, output_dir)
     # The process group, set up by the SFTConfig: under `accelerate launch` each process learns its rank
     # here; with the cpu profile (use_cpu) the processes join a gloo group on the CPU.
@@ -145,8 +154,9 @@ def main(argv: list[str] | None = None) -> dict:
     torch.manual_seed(a.seed)  # the adapters' random initial A matrices (B starts at zero), as in notebook 04
     if fsdp:
         # FSDP flattens each block's parameters into one buffer of one dtype: prepare_model_for_kbit_training
-        # would upcast the norms and embeddings to float32, so it is skipped, and the adapters take the same
-        # storage dtype as the 4-bit weights (bf16 on an L4/A100, float32 for fp16 training on a T4).
+        # would upcast the norms and embeddings to float32, so it is skipped, and the adapters take the 4-bit
+        # weights' storage dtype, bf16 (as TRL itself keeps QLoRA adapters): updates are rounded to bf16,
+        # the price of sharding. (TRL enables input gradients for checkpointing on PEFT models itself.)
         model = get_peft_model(model, peft_config)
         adapter_dtype = profile.fsdp_storage_dtype
     else:
@@ -174,6 +184,8 @@ def main(argv: list[str] | None = None) -> dict:
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / "log_history.json").write_text(json.dumps(history))
     if not a.no_save:
+        if fsdp:  # a sharded checkpoint (fsdp_qlora.yaml) would not be a loadable adapter: gather it first
+            trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
         trainer.save_model(str(output_dir / "adapter"))  # safetensors; every process takes part under FSDP
         if state.is_main_process:
             tokenizer.save_pretrained(output_dir / "adapter")

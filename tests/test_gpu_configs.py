@@ -236,26 +236,48 @@ def test_left_padding_or_pad_eq_eos_is_caught(tokenizer):
 
 
 @pytest.mark.parametrize("card", CARDS)
-def test_fsdp_stores_4bit_weights_in_a_float_dtype_fsdp_can_shard(card, cuda_bf16, tmp_path):
-    # scripts/train_sft.py under scripts/accelerate/fsdp_qlora.yaml: the packed NF4 weights share the dtype
-    # the model is loaded in — bf16 where training runs in bf16 (= the compute dtype), float32 under a T4's fp16.
+def test_fsdp_stores_4bit_weights_in_bf16_and_refuses_fp16_cards(card, cuda_bf16, tmp_path):
+    # scripts/train_sft.py under scripts/accelerate/fsdp_qlora.yaml: the packed NF4 weights share the dtype the
+    # model is loaded in, bf16 = the compute dtype; a T4 (fp16 only) is refused with the fix named.
     import torch
 
     profile, quant, _, _ = build(CARDS[card], cuda_bf16, tmp_path)
     assert quant.bnb_4bit_quant_storage == torch.uint8, "one GPU: the default packing"
+    if card == "T4":
+        with pytest.raises(runtime.ProfileError, match="ddp.yaml"):
+            profile.quantization_config(fsdp=True)
+        return
     sharded = profile.quantization_config(fsdp=True)
-    assert sharded.bnb_4bit_quant_storage == profile.fsdp_storage_dtype
-    assert sharded.bnb_4bit_quant_storage.is_floating_point
-    expected = torch.bfloat16 if card != "T4" else torch.float32
-    assert profile.fsdp_storage_dtype == expected
-    if profile.bf16:
-        assert sharded.bnb_4bit_quant_storage == sharded.bnb_4bit_compute_dtype
+    assert sharded.bnb_4bit_quant_storage == sharded.bnb_4bit_compute_dtype == torch.bfloat16
     assert {k: v for k, v in sharded.to_dict().items() if k != "bnb_4bit_quant_storage"} == \
         {k: v for k, v in quant.to_dict().items() if k != "bnb_4bit_quant_storage"}, "FSDP changes the storage only"
 
 
-def test_70b_qlora_fits_80gb_gpus_only_when_sharded():
-    # notebook 04, section 8: the estimate per GPU behind the FSDP configuration
+def test_fsdp_load_has_no_device_map_and_bf16_storage(monkeypatch, cuda_bf16):
+    # what models.load_model hands from_pretrained, on a mocked L4: FSDP places the shards itself
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    seen: dict = {}
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda source, **kw: seen.update(kw) or _Stub())
+    monkeypatch.setattr(models, "lm_source", lambda profile: "meta-llama/Llama-2-7b-chat-hf")
+    profile = runtime.resolve_profile("gpu", CARDS["L4"])
+    models.load_model(profile, fsdp=True)
+    assert "device_map" not in seen and seen["dtype"] == torch.bfloat16
+    assert seen["quantization_config"].bnb_4bit_quant_storage == torch.bfloat16
+    seen.clear()
+    models.load_model(profile, local_rank=3)  # DDP: each process on its own GPU
+    assert seen["device_map"] == {"": 3} and seen["quantization_config"].bnb_4bit_quant_storage == torch.uint8
+
+
+class _Stub:
+    def eval(self):
+        return self
+
+
+def test_70b_qlora_needs_sharding_on_24gb_cards():
+    # notebook 04, section 8: Llama 2 70B in 4-bit does not fit an L4 (24 GB) copied whole, but does in 8 shards
     parts = memory.estimate(memory.LLAMA2_70B, "qlora", batch=4, seq_len=512, r=16)
-    assert memory.total(memory.per_gpu(parts, 2, "ddp")) > CARDS["L4"].vram_gib * GIB / 1e9
-    assert memory.total(memory.per_gpu(parts, 8, "fsdp")) + MARGIN_GB < CARDS["T4"].vram_gib * GIB / 1e9
+    l4_gb = CARDS["L4"].vram_gib * GIB / 1e9
+    assert memory.total(parts) + MARGIN_GB > l4_gb
+    assert memory.total(memory.per_gpu(parts, 8, "fsdp")) + MARGIN_GB < l4_gb

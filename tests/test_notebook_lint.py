@@ -104,7 +104,8 @@ def test_readme_badges_point_at_the_one_repository_address():
 
 
 @pytest.mark.parametrize("text", ["/root/.cache/llm-course/model", "/home/ana/venv/lib/python3.13/site-packages/x.py:3: "
-                                  "FutureWarning", "C:\\Users\\ana\\course\\x.py", "/tmp/tmpab12/adapter"])
+                                  "FutureWarning", "C:\\Users\\ana\\course\\x.py", "/tmp/tmpab12/adapter",
+                                  "/usr/local/lib/python3.12/dist-packages/trl/x.py", "/content/course/outputs"])
 def test_machine_path_in_an_output_fails(good, tmp_path, text):
     _code(good)[-1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=f"warning from {text}\n")]
     assert any("path on the machine" in p for p in _problems(good, tmp_path))
@@ -147,3 +148,11 @@ def test_header_time_that_disagrees_with_the_readme_fails(good, tmp_path):
     assert f"**Time:** CPU {stated} (" in good.cells[0].source
     good.cells[0].source = good.cells[0].source.replace(f"CPU {stated} (", "CPU ≈ 1 min (")
     assert any("README's course map says" in p for p in _problems(good, tmp_path))
+
+
+def test_stale_text_progress_bar_fails(good, tmp_path):
+    _code(good)[-1].outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                                      text="Loading weights:   0%|          | 0/103 [00:00<?, ?it/s]")]
+    assert any("progress bar at 0 %" in p for p in _problems(good, tmp_path))
+    _code(good)[-1].outputs = [nbformat.v4.new_output("stream", name="stderr", text="gen:   0%|  | 0/9\rgen: 100%|█| 9/9")]
+    assert not any("progress bar at 0 %" in p for p in _problems(good, tmp_path))

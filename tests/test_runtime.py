@@ -103,4 +103,10 @@ def test_published_peaks_and_the_cpu_estimate():
     estimate = runtime.cpu_peak_gflops()
     if estimate is not None:  # Linux
         peak, how = estimate
-        assert peak > 0 and "cores" in how and "GHz" in how
+        assert peak > 0 and "CPUs" in how and "GHz" in how and "upper bound" in how
+
+
+def test_published_peaks_match_whole_card_names():
+    assert runtime.published_peak_tflops("NVIDIA L40S", "float32") is None  # not an L4
+    assert runtime.published_peak_tflops("NVIDIA H100 PCIe", "bfloat16") == 756.0
+    assert runtime.published_peak_tflops("NVIDIA H100 80GB HBM3", "bfloat16") == 989.0

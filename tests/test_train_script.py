@@ -26,7 +26,7 @@ import utils
 SCRIPT = utils.ROOT / "scripts" / "train_sft.py"
 CONFIGS = utils.ROOT / "scripts" / "accelerate"
 NOTEBOOK = utils.ROOT / "notebooks" / "04_qlora_llama2.ipynb"
-LOSS_RTOL = 1e-3  # of the loss and of the gradient norm, at every step (measured: below 1e-6)
+LOSS_RTOL = 1e-4  # of the loss and of the gradient norm, at every step (measured: below 1e-6)
 
 
 def load_script():
@@ -76,14 +76,14 @@ def notebook_objects():
 
 
 def test_script_builds_the_notebooks_objects(notebook_objects, tmp_path):
-    from utils import models, prompts, runtime
+    from utils import models, runtime
 
     nb = notebook_objects
     script = load_script()
     a = script.parse_args([])
     profile = runtime.resolve_profile(a.profile)
     tokenizer = models.load_tokenizer(profile)
-    train_ds = prompts.sentiment_dataset(nb["splits"]["train"])
+    train_ds, val_ds = script.datasets_for(a)
     peft_config, args = script.build(a, profile, tokenizer, train_ds, tmp_path)
 
     assert peft_config.to_dict() == nb["peft_config"].to_dict()
@@ -91,8 +91,7 @@ def test_script_builds_the_notebooks_objects(notebook_objects, tmp_path):
     for d in (ours, theirs):
         d.pop("output_dir")
     assert ours == theirs, {k: (ours[k], theirs.get(k)) for k in ours if ours[k] != theirs.get(k)}
-    assert list(train_ds) == list(nb["train_ds"])
-    assert len(nb["val_ds"]) == a.validation_posts
+    assert list(train_ds) == list(nb["train_ds"]) and list(val_ds) == list(nb["val_ds"])
 
 
 def run(cmd: list[str], tmp_path, name: str) -> dict:
@@ -115,7 +114,7 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, capsy
     assert (one["processes"], two["processes"]) == (1, 2)
     assert two["distributed_type"] == "DistributedType.MULTI_CPU", "the two processes did not form a group"
     assert one["global_batch"] == two["global_batch"] == 8
-    assert len(one["losses"]) == len(two["losses"]) == 4
+    assert len(one["losses"]) == len(two["losses"]) == len(one["grad_norms"]) == len(two["grad_norms"]) == 4
     worst = {k: max(abs(a - b) / a for a, b in zip(one[k], two[k])) for k in ("losses", "grad_norms")}
     with capsys.disabled():
         for name, r in (("1 process × batch 8:  ", one), ("2 processes × batch 4:", two)):
@@ -170,9 +169,10 @@ def test_multi_node_config_names_its_placeholders():
     args, cfg, env = launch_env("multi_node.yaml")
     assert cfg.num_machines >= 2 and cfg.num_processes % cfg.num_machines == 0
     assert cfg.machine_rank == 0 and cfg.main_process_ip and cfg.main_process_port
-    text = (CONFIGS / "multi_node.yaml").read_text()
+    comments = [line for line in (CONFIGS / "multi_node.yaml").read_text().splitlines() if line.startswith("#")]
     for field in ("main_process_ip", "main_process_port", "num_machines", "num_processes", "--machine_rank"):
-        assert text.count(field) >= 2, f"{field} is set but not explained"
+        assert any(line.lstrip("# ").startswith(field) or f" {field} " in line for line in comments), \
+            f"{field} is set but no comment line explains it"
 
 
 def test_cpu_config_forms_a_cpu_group():

@@ -112,3 +112,28 @@ def test_notebook_training_progress_is_printed_text(setup, monkeypatch, capsys):
     assert "NotebookProgressCallback" not in kinds and "TextProgress" in kinds
     trainer.train()
     assert "step 1/1 · loss" in capsys.readouterr().out
+
+
+def test_generation_before_training_leaves_the_gradients_intact(setup):
+    # bitsandbytes repacks 4-bit weights for CPU inference (on AVX-512 BF16 CPUs) and then backpropagates
+    # through nothing: models.load_model turns that off. Same loss and gradients with or without a generation first.
+    from peft import get_peft_model
+
+    profile, args, kwargs = setup
+    tok = kwargs["processing_class"]
+    batch = tok(["Rate this: great phone.", "Rate this: it broke."], return_tensors="pt", padding=True)
+
+    def lora_grad_norm(generate_first: bool) -> tuple[float, float]:
+        torch.manual_seed(0)
+        model = get_peft_model(models.load_model(profile), training.lora_config(4, 8, 0.0))
+        if generate_first:
+            model.eval()
+            with torch.no_grad():
+                model.generate(**batch, max_new_tokens=2, do_sample=False, pad_token_id=tok.pad_token_id)
+        model.train()
+        loss = model(**batch, labels=batch["input_ids"]).loss
+        loss.backward()
+        grads = [p.grad.norm() for p in model.parameters() if p.requires_grad and p.grad is not None]
+        return loss.item(), torch.stack(grads).norm().item()
+
+    assert lora_grad_norm(True) == pytest.approx(lora_grad_norm(False), rel=1e-5)

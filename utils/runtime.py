@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import socket
 import sys
 from dataclasses import dataclass
@@ -131,16 +132,21 @@ class Profile:
 
     @property
     def fsdp_storage_dtype(self):
-        """The float dtype that holds the packed 4-bit weights when FSDP shards them.
+        """The float dtype that holds the packed 4-bit weights when FSDP shards them: the compute dtype, bf16.
 
-        FSDP shards float tensors of one dtype per block, so the 4-bit weights (uint8 by default) are
-        packed into the dtype the rest of the model is loaded in: bf16 where training runs in bf16 (L4,
-        A100: equal to the compute dtype); float32 under fp16 mixed precision (T4), which needs float32
-        master weights to be stable (PEFT's FSDP-QLoRA guide).
+        FSDP shards float tensors of one dtype per block, so the 4-bit weights (uint8 by default) are packed
+        into the dtype the rest of the model is loaded in. Only bf16 is supported: under fp16 mixed precision
+        (a T4) FSDP would cast the packed bytes to fp16 for compute, and no course run has shown that safe.
         """
+        if not self.bf16:
+            raise ProfileError(
+                f"FSDP-QLoRA needs bf16 (a GPU of compute capability 8.0 or newer: L4, A100, H100); this profile "
+                f"computes in {self.compute_dtype_name}. On T4s use data parallelism: "
+                "scripts/accelerate/ddp.yaml (each GPU holds the whole 4-bit model)."
+            )
         import torch
 
-        return torch.bfloat16 if self.bf16 else torch.float32
+        return torch.bfloat16
 
     def quantization_config(self, fsdp: bool = False):
         """NF4 with double quantization, computing in the profile's dtype (QLoRA's recipe).
@@ -240,29 +246,36 @@ def resolve_profile(name: str | None = None, rt: Runtime | None = None) -> Profi
 
 
 
-# Dense peak throughput from NVIDIA's data sheets, in TFLOP/s (16-bit: tensor cores, without sparsity).
+# Dense peak throughput from NVIDIA's data sheets, in TFLOP/s (16-bit: tensor cores, without sparsity),
+# keyed by the card's model as torch names it ("Tesla T4", "NVIDIA L4", "NVIDIA H100 80GB HBM3" = SXM).
 PUBLISHED_PEAK_TFLOPS = {
     "T4": {"float32": 8.1, "float16": 65.0},
     "L4": {"float32": 30.3, "float16": 121.0, "bfloat16": 121.0},
     "A100": {"float32": 19.5, "float16": 312.0, "bfloat16": 312.0},
+    "H100 PCIe": {"float32": 51.0, "float16": 756.0, "bfloat16": 756.0},
     "H100": {"float32": 67.0, "float16": 989.0, "bfloat16": 989.0},  # SXM
     "H200": {"float32": 67.0, "float16": 989.0, "bfloat16": 989.0},
 }
 
 
 def published_peak_tflops(gpu_name: str | None, dtype_name: str) -> float | None:
-    """The data-sheet peak of a GPU for one dtype, when the course knows the card (else None)."""
+    """The data-sheet peak of a GPU for one dtype, when the course knows the card (else None).
+
+    Whole words only: an L40 is not an L4. The first matching entry wins (H100 PCIe before H100).
+    """
     for card, peaks in PUBLISHED_PEAK_TFLOPS.items():
-        if gpu_name and card in gpu_name.upper():
+        if gpu_name and re.search(rf"(?<![\w-]){re.escape(card)}(?![\w])", gpu_name, flags=re.IGNORECASE):
             return peaks.get(dtype_name)
     return None
 
 
 def cpu_peak_gflops() -> tuple[float, str] | None:
-    """A CPU's theoretical float32 peak from /proc/cpuinfo: cores × clock × FLOPs per cycle, and how.
+    """An upper bound on a CPU's float32 peak from /proc/cpuinfo: CPUs × clock × FLOPs per cycle, and how.
 
-    FLOPs per cycle per core: 2 fused multiply-add units × 2 FLOPs × the vector width in floats (16 with
-    AVX-512, 8 with AVX2). Virtual machines often report a nominal clock, so read it as an estimate.
+    FLOPs per cycle: 2 fused multiply-add units × 2 FLOPs × the vector width in floats (16 with AVX-512, 8
+    with AVX2). An upper bound, not a data sheet: it counts logical CPUs (two hyper-threads share one core's
+    units), assumes two FMA units (some AVX-512 parts have one), and virtual machines report a nominal clock
+    that turbo can exceed.
     Returns None where /proc/cpuinfo is unavailable (macOS, Windows).
     """
     try:
@@ -277,4 +290,4 @@ def cpu_peak_gflops() -> tuple[float, str] | None:
     cores = os.cpu_count() or 1
     ghz = sum(mhz) / len(mhz) / 1000
     peak = cores * ghz * 2 * 2 * width
-    return peak, f"{cores} cores × {ghz:.2f} GHz × 2 FMA units × 2 FLOPs × {width} floats ({isa})"
+    return peak, f"{cores} CPUs × {ghz:.2f} GHz × 2 FMA units × 2 FLOPs × {width} floats ({isa}), an upper bound"
