@@ -123,8 +123,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     datasets.disable_progress_bars()
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # PEFT calls a renamed API
-    # torch 2.11's warning on every backward pass through bitsandbytes' CPU 4-bit kernel (see notebook 04)
-    warnings.filterwarnings("ignore", message=".*gemv_4bit: an autograd kernel was not registered.*")
 
     profile = runtime.resolve_profile(a.profile)
     fsdp = uses_fsdp()
