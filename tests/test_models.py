@@ -53,6 +53,7 @@ def test_nf4_cache_equals_quantizing_afresh(profile, model4):
     fresh = AutoModelForCausalLM.from_pretrained(
         models.smollm2_dir(), dtype=torch.float32, quantization_config=profile.quantization_config()
     )
+    models._keep_4bit_layout_trainable(fresh)  # as load_model does: the same kernels on both sides
     ids = torch.tensor([[1, 504, 3458, 282, 4649, 314]])
     with torch.no_grad():
         assert torch.equal(fresh(ids).logits, model4(ids).logits)
