@@ -139,12 +139,12 @@ def main(argv: list[str] | None = None) -> dict:
     # The process group, set up by the SFTConfig: under `accelerate launch` each process learns its rank
     # here; with the cpu profile (use_cpu) the processes join a gloo group on the CPU.
     state = PartialState(cpu=args.use_cpu)
-    s = settings(a, profile)
+    per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * state.num_processes
     say = state.print  # the main process only
     say(profile.describe())
     say(f"{state.num_processes} process(es), {state.distributed_type}{' (FSDP)' if fsdp else ''} · "
-        f"global batch {s['batch_size']} × {s['grad_accum']} × {state.num_processes} = "
-        f"{s['batch_size'] * s['grad_accum'] * state.num_processes} posts per step · {s['max_steps']} steps")
+        f"global batch {args.per_device_train_batch_size} × {args.gradient_accumulation_steps} × "
+        f"{state.num_processes} = {per_step} posts per step · {args.max_steps} steps")
 
     # Each process loads its own copy on its own GPU (DDP), or FSDP shards one copy (no device map:
     # rank 0 reads the weights, the others receive their shards).
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
     history = trainer.state.log_history
     result = dict(
         processes=state.num_processes, distributed_type=str(state.distributed_type), fsdp=fsdp,
-        global_batch=s["batch_size"] * s["grad_accum"] * state.num_processes, steps=trainer.state.global_step,
+        global_batch=per_step, steps=trainer.state.global_step,
         losses=[h["loss"] for h in history if "loss" in h],
         grad_norms=[h["grad_norm"] for h in history if "grad_norm" in h],
         eval_losses=[h["eval_loss"] for h in history if "eval_loss" in h], train_seconds=round(seconds, 1),

@@ -94,7 +94,7 @@ def test_script_builds_the_notebooks_objects(notebook_objects, tmp_path):
     assert list(train_ds) == list(nb["train_ds"]) and list(val_ds) == list(nb["val_ds"])
 
 
-def run(cmd: list[str], tmp_path, name: str) -> dict:
+def run(cmd: list[str], name: str) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1" if "launch" in cmd else "2"}
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=utils.ROOT, timeout=300)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
@@ -107,9 +107,9 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, capsy
              "--save-every", "0", "--report-to", "none", "--no-save"]
     accelerate = os.path.join(os.path.dirname(sys.executable), "accelerate")
     one = run([sys.executable, str(SCRIPT), *steps, "--batch-size", "8", "--output-dir", str(tmp_path / "one")],
-              tmp_path, "one process")
+              "one process")
     two = run([accelerate, "launch", "--config_file", str(CONFIGS / "cpu_2proc.yaml"), str(SCRIPT), *steps,
-               "--batch-size", "4", "--output-dir", str(tmp_path / "two")], tmp_path, "two processes")
+               "--batch-size", "4", "--output-dir", str(tmp_path / "two")], "two processes")
 
     assert (one["processes"], two["processes"]) == (1, 2)
     assert two["distributed_type"] == "DistributedType.MULTI_CPU", "the two processes did not form a group"
