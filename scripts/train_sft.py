@@ -39,7 +39,7 @@ DEFAULTS = dict(
     LORA_R=16, LORA_ALPHA=32, LORA_DROPOUT=0.05,
     TARGET_MODULES=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     LEARNING_RATE=5e-4, SCHEDULER="cosine", WARMUP=0.1, MAX_STEPS=None, BATCH_SIZE=None, GRAD_ACCUM=None,
-    WEIGHT_DECAY=0.0, EVAL_EVERY=None, VALIDATION_POSTS=32, SAVE_EVERY=None, SEED=0,
+    WEIGHT_DECAY=0.0, EVAL_EVERY=None, VALIDATION_POSTS=63, SAVE_EVERY=None, SEED=0,
 )
 
 
@@ -60,9 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--batch-size", type=int, default=d["BATCH_SIZE"], help="per process; None: the profile's")
     ap.add_argument("--grad-accum", type=int, default=d["GRAD_ACCUM"], help="None: the profile's")
     ap.add_argument("--weight-decay", type=float, default=d["WEIGHT_DECAY"])
-    ap.add_argument("--eval-every", type=int, default=d["EVAL_EVERY"], help="None: every half of the run; 0: never")
+    ap.add_argument("--eval-every", type=int, default=d["EVAL_EVERY"], help="None: every quarter of the run; 0: never")
     ap.add_argument("--validation-posts", type=int, default=d["VALIDATION_POSTS"])
-    ap.add_argument("--save-every", type=int, default=d["SAVE_EVERY"], help="None: every half of the run; 0: never")
+    ap.add_argument("--save-every", type=int, default=d["SAVE_EVERY"], help="None: at every evaluation; 0: never")
     ap.add_argument("--seed", type=int, default=d["SEED"])
     ap.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --output-dir")
     ap.add_argument("--no-save", action="store_true", help="don't write the adapter at the end")
@@ -78,21 +78,21 @@ def uses_fsdp() -> bool:
 def settings(a: argparse.Namespace, profile) -> dict:
     """Every value the run uses, with the profile's defaults filled in as notebook 04 fills them."""
     max_steps = a.max_steps or profile.max_steps
-    half = max(max_steps // 2, 1)
+    eval_every = max(max_steps // 4, 1) if a.eval_every is None else a.eval_every
     return dict(
         max_steps=max_steps, batch_size=a.batch_size or profile.batch_size,
         grad_accum=a.grad_accum or profile.grad_accum,
-        eval_every=half if a.eval_every is None else a.eval_every,
-        save_every=half if a.save_every is None else a.save_every,
+        eval_every=eval_every, save_every=eval_every if a.save_every is None else a.save_every,
     )
 
 
 def datasets_for(a: argparse.Namespace):
-    """The training posts and the first ``--validation-posts`` validation posts, as notebook 04 takes them."""
+    """The training posts (labels taking turns, shuffled within each label by the seed) and the first
+    ``--validation-posts`` validation posts, as notebook 04 takes them."""
     from utils import data, prompts
 
     splits = data.load_sentiment()
-    return (prompts.sentiment_dataset(splits["train"]),
+    return (prompts.sentiment_dataset(data.interleave_labels(splits["train"], a.seed)),
             prompts.sentiment_dataset(splits["validation"][: a.validation_posts]))
 
 
@@ -107,12 +107,13 @@ def build(a: argparse.Namespace, profile, tokenizer, train_ds, output_dir: Path)
         grad_accum=s["grad_accum"], max_length=training.max_length(tokenizer, train_ds), warmup=a.warmup,
         scheduler=a.scheduler, weight_decay=a.weight_decay, eval_steps=s["eval_every"] or None,
         save_steps=s["save_every"] or None, seed=a.seed, report_to=a.report_to,
+        train_sampling_strategy="sequential",  # in the interleaved order: every batch holds each label 2-3 times
     )
     return peft_config, args
 
 
-def main(argv: list[str] | None = None) -> dict:
-    a = parse_args(argv)
+def train(a: argparse.Namespace):
+    """Load, build and train as notebook 04 does; returns ``(model, tokenizer, trainer, result)``."""
     import torch
     from accelerate import PartialState
     from peft import get_peft_model, prepare_model_for_kbit_training
@@ -149,7 +150,6 @@ def main(argv: list[str] | None = None) -> dict:
     # Each process loads its own copy on its own GPU (DDP), or FSDP shards one copy (no device map:
     # rank 0 reads the weights, the others receive their shards).
     model = models.load_model(profile, local_rank=state.local_process_index, fsdp=fsdp)
-    torch.manual_seed(a.seed)  # the adapters' random initial A matrices (B starts at zero), as in notebook 04
     if fsdp:
         # FSDP flattens each block's parameters into one buffer of one dtype: prepare_model_for_kbit_training
         # would upcast the norms and embeddings to float32, so it is skipped, and the adapters take the 4-bit
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
         model = get_peft_model(model, peft_config)
         adapter_dtype = torch.float32
+    training.fresh_adapters(model, a.seed)  # A random from the seed, B = 0: notebook 04's training cell
     model.config.use_cache = False  # the KV cache is for generation; off while training
     trainer = training.sft_trainer(model, args, train_dataset=train_ds, eval_dataset=val_ds,
                                    processing_class=tokenizer, adapter_dtype=adapter_dtype)
@@ -187,7 +188,14 @@ def main(argv: list[str] | None = None) -> dict:
         trainer.save_model(str(output_dir / "adapter"))  # safetensors; every process takes part under FSDP
         if state.is_main_process:
             tokenizer.save_pretrained(output_dir / "adapter")
-    say("RESULT " + json.dumps(result))
+    return model, tokenizer, trainer, result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from accelerate import PartialState
+
+    *_, result = train(parse_args(argv))
+    PartialState().print("RESULT " + json.dumps(result))
     return result
 
 

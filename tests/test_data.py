@@ -72,3 +72,16 @@ def test_missing_split_file_and_all_problems_reported_at_once(copy):
     with pytest.raises(DatasetError) as err:
         data.load_sentiment(copy)
     assert "2 problem(s)" in str(err.value) and "validation.jsonl: file missing" in str(err.value)
+
+
+def test_interleave_labels_takes_turns_and_keeps_every_row():
+    rows = data.load_sentiment()["train"]
+    out = data.interleave_labels(rows, seed=1)
+    assert sorted(r["id"] for r in out) == sorted(r["id"] for r in rows)
+    assert [r["label"] for r in out[:6]] == list(data.LABELS) * 2
+    for start in range(0, 8 * 12, 8):  # every batch of 8 that notebook 04 reads holds each label 2 or 3 times
+        batch = [r["label"] for r in out[start:start + 8]]
+        assert {batch.count(label) for label in data.LABELS} <= {2, 3}
+    assert out != data.interleave_labels(rows, seed=2) and out == data.interleave_labels(rows, seed=1)
+    with pytest.raises(data.DatasetError, match="at least one row"):
+        data.interleave_labels([])

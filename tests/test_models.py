@@ -110,3 +110,17 @@ def test_gpu_profile_embedder_can_come_from_a_local_folder(monkeypatch):
     local = models.embedder_source(runtime.resolve_profile("cpu", T4))
     monkeypatch.setenv(models.GPU_EMBEDDER_ENV, local)
     assert models.embedder_source(gpu) == local
+
+
+def test_original_weight_is_read_from_safetensors(profile, model4):
+    import bitsandbytes.functional as F
+
+    name = "model.layers.0.self_attn.q_proj.weight"
+    original = models.original_weight(profile, name)
+    layer = model4.get_submodule(name.removesuffix(".weight"))
+    held = F.dequantize_4bit(layer.weight.data, layer.weight.quant_state)
+    assert original.shape == held.shape and original.dtype == torch.float32
+    relative = ((held - original).norm() / original.norm()).item()
+    assert 0.01 < relative < 0.2, relative  # lossy, but close: NF4's round trip
+    with pytest.raises(KeyError, match="no safetensors file"):
+        models.original_weight(profile, "model.no_such.weight")

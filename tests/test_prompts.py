@@ -44,6 +44,44 @@ def test_meta_reference_layout():
     )
 
 
+def meta_chat_completion(dialog, bos="<s>", eos="</s>"):
+    """Meta's reference ``chat_completion`` (llama/generation.py, Llama 2) transcribed for text: the same joins
+    and the same strips, with each segment's BOS/EOS written as text instead of encoded as ids."""
+    if dialog[0]["role"] == "system":
+        dialog = [{"role": dialog[1]["role"],
+                   "content": "<<SYS>>\n" + dialog[0]["content"] + "\n<</SYS>>\n\n" + dialog[1]["content"]}] + dialog[2:]
+    text = "".join(f"{bos}[INST] {(q['content']).strip()} [/INST] {(a['content']).strip()} {eos}"
+                   for q, a in zip(dialog[::2], dialog[1::2]))
+    if dialog[-1]["role"] == "user":
+        text += f"{bos}[INST] {(dialog[-1]['content']).strip()} [/INST]"
+    return text
+
+
+# Whitespace at every edge Meta's code treats specially: the system prompt and the first user message are joined
+# *before* stripping, so the system's own whitespace and the user's leading spaces survive inside the join.
+AWKWARD = [
+    [{"role": "system", "content": "  Be brief.\n"}, {"role": "user", "content": "   leading spaces"}],
+    [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "\ttab, trailing  \n"},
+     {"role": "assistant", "content": "  ok  "}, {"role": "user", "content": "  second  "}],
+    [{"role": "user", "content": "  no system  "}, {"role": "assistant", "content": "\nyes\n"}],
+    [{"role": "system", "content": ""}, {"role": "user", "content": " empty system"}],
+]
+
+
+@pytest.mark.parametrize("messages", AWKWARD + list(conversations()))
+def test_formatter_and_template_follow_metas_reference_exactly(tok, messages):
+    expected = meta_chat_completion(messages)
+    assert prompts.llama2_text(messages) == expected
+    assert tok.apply_chat_template(messages, chat_template=prompts.LLAMA2_CHAT_TEMPLATE, tokenize=False,
+                                   bos_token="<s>", eos_token="</s>") == expected
+
+
+def test_the_system_prompt_keeps_the_users_leading_spaces():
+    # Meta strips the combined message: the user's leading spaces sit after "<</SYS>>\n\n" and stay.
+    text = prompts.llama2_text(AWKWARD[0])
+    assert text == "<s>[INST] <<SYS>>\n  Be brief.\n\n<</SYS>>\n\n   leading spaces [/INST]"
+
+
 @pytest.mark.parametrize(
     "messages, error",
     [
@@ -78,10 +116,39 @@ def test_sentiment_messages_and_dataset():
     assert ds[0]["completion"] == [{"role": "assistant", "content": "neutral"}]
 
 
-@pytest.mark.parametrize("answer, label", [("Positive.", "positive"), (" neutral\n", "neutral"),
-                                           ("It is negative", None), ("", None), ("positively", None)])
+@pytest.mark.parametrize("answer, label", [
+    ("Positive.", "positive"), (" neutral\n", "neutral"), ("It is negative", "negative"),
+    ("Neutral. The post is neutral", "neutral"),  # one label, named twice
+    ("Positive, negative", None), ("positive or neutral?", None),  # hedges name no single label
+    ("You label the", None), ("", None), ("positively", None),
+])
 def test_parse_label(answer, label):
     assert evaluate.parse_label(answer) == label
+
+
+def test_wilson_interval():
+    assert evaluate.wilson_interval(0, 10)[0] == 0.0 and evaluate.wilson_interval(10, 10)[1] == 1.0
+    low, high = evaluate.wilson_interval(45, 129)  # 34.9 %
+    assert 0.27 < low < 0.35 < high < 0.44
+    for bad in [(1, 0), (-1, 5), (6, 5)]:
+        with pytest.raises(ValueError, match="n = |at least one"):
+            evaluate.wilson_interval(*bad)
+
+
+def test_score_needs_matching_answers():
+    with pytest.raises(ValueError, match="one answer per gold label"):
+        evaluate.score(["positive"], [])
+    with pytest.raises(ValueError, match="at least one"):
+        evaluate.score([], [])
+
+
+def test_few_shot_orders_put_each_label_last_once():
+    assert sorted(order[-1] for order in prompts.FEW_SHOT_ORDERS) == sorted(evaluate.LABELS)
+    rows = [{"text": "a", "label": "neutral"}, {"text": "b", "label": "positive"}, {"text": "c", "label": "negative"},
+            {"text": "d", "label": "positive"}]
+    assert [r["text"] for r in prompts.few_shot_examples(rows, ("positive", "negative", "neutral"))] == ["b", "c", "a"]
+    with pytest.raises(ValueError, match="need one of each"):
+        prompts.few_shot_examples(rows[:2], ("positive", "negative"))
 
 
 def test_score_counts_unparsed_as_wrong():

@@ -70,7 +70,8 @@ def notebook_objects():
     """Notebook 04's own cells, run up to the objects training uses (no model is loaded)."""
     ns: dict = {}
     for source in (cell("bootstrap"), cell("parameters"), cell("profile = runtime.resolve_profile(PROFILE"),
-                   statement(cell("get_peft_model("), "peft_config"), cell("args = training.sft_config(")):
+                   cell("bnb_config = BitsAndBytesConfig("), "from peft import LoraConfig",
+                   statement(cell("peft_config = LoraConfig("), "peft_config"), cell("args = SFTConfig(")):
         exec(source, ns)
     return ns
 

@@ -82,3 +82,30 @@ def load_sentiment(directory: str | Path = SENTIMENT_DIR) -> dict[str, list[dict
     if problems:
         raise DatasetError(f"{len(problems)} problem(s) in {directory}:\n  " + "\n  ".join(problems))
     return splits
+
+
+def interleave_labels(rows: list[dict], seed: int = 0) -> list[dict]:
+    """The rows reordered so the labels take turns (positive, negative, neutral, positive, ...).
+
+    Each label's rows are shuffled with ``seed`` first. Read in this order (no further shuffling), every
+    training batch holds the labels in nearly equal shares: no step pulls the model towards one label
+    just because its batch happened to hold more of it. Once a label runs out, the others continue.
+    """
+    import random
+
+    if not rows:
+        raise DatasetError("interleave_labels needs at least one row")
+    by_label: dict[str, list[dict]] = {}
+    for row in rows:
+        by_label.setdefault(row["label"], []).append(row)
+    rng = random.Random(seed)
+    queues = []
+    for label in sorted(by_label, key=lambda lab: LABELS.index(lab) if lab in LABELS else len(LABELS)):
+        queue = list(by_label[label])
+        rng.shuffle(queue)
+        queues.append(queue)
+    out = []
+    for i in range(max(map(len, queues))):
+        out += [q[i] for q in queues if i < len(q)]
+    return out
+

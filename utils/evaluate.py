@@ -5,19 +5,43 @@ Shared by notebook 03 (prompting baselines) and 04 (the fine-tuned model).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from .data import LABELS
 
+# Room to answer: "Neutral." is 2–3 tokens, "The sentiment is negative." about 6. A fine-tuned model stops at
+# its end-of-turn token long before; an untuned one gets enough tokens to name its label in a sentence.
+MAX_NEW_TOKENS = 10
+
 
 def parse_label(answer: str, labels=LABELS) -> str | None:
-    """The label an answer gives: its first word if that is a label, else None (counted as wrong)."""
-    words = re.findall(r"[a-z]+", answer.lower())
-    return words[0] if words and words[0] in labels else None
+    """The label an answer names: exactly one of ``labels`` as a whole word, else None (counted as wrong).
+
+    "Neutral." and "The sentiment is negative" name one label; "Positive, negative" hedges between two
+    and names none, like "You label the" or an empty answer. Repeating the same label is still one.
+    """
+    named = {w for w in re.findall(r"[a-z]+", answer.lower()) if w in labels}
+    return named.pop() if len(named) == 1 else None
 
 
-def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = 4,
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a share ``successes / n`` (95 % by default).
+
+    Unlike the textbook ±1.96·√(p(1−p)/n) it stays inside [0, 1] and is honest near 0 % and 100 %.
+    """
+    if n <= 0:
+        raise ValueError("a confidence interval needs at least one trial (n ≥ 1)")
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n = {n}, got {successes}")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = MAX_NEW_TOKENS,
                      batch_size: int = 16, progress: bool = True) -> list[str]:
     """Greedy answers to each conversation (ending with a user turn), in batches.
 
@@ -82,15 +106,24 @@ class Scores:
     f1: dict[str, float]
     confusion: list[list[int]]  # rows: true label, columns: predicted label + "other"
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95 % Wilson interval of the accuracy."""
+        return wilson_interval(round(self.accuracy * self.n), self.n)
+
     def summary(self, name: str) -> str:
         f1 = ", ".join(f"{k} {v:.2f}" for k, v in self.f1.items())
-        return (f"{name}: accuracy {self.accuracy:.1%} on {self.n} posts "
+        low, high = self.interval
+        return (f"{name}: accuracy {self.accuracy:.1%} (95% CI {low:.0%}–{high:.0%}) on {self.n} posts "
                 f"({self.unparsed:.0%} answers named no label) · F1 {f1}")
 
 
 def score(gold: list[str], answers: list[str], labels=LABELS) -> Scores:
     from sklearn.metrics import confusion_matrix, f1_score
 
+    if not gold or len(gold) != len(answers):
+        raise ValueError(f"score needs one answer per gold label, and at least one: got {len(gold)} labels "
+                         f"and {len(answers)} answers")
     pred = [parse_label(a, labels) or "other" for a in answers]
     f1 = f1_score(gold, pred, labels=list(labels), average=None, zero_division=0)
     return Scores(
@@ -118,3 +151,37 @@ def plot_confusions(results: dict[str, Scores], labels=LABELS):
         ax.set(title=f"{name}\naccuracy {s.accuracy:.0%} (n={s.n})", xlabel="predicted", ylabel="true")
     fig.tight_layout()
     return fig
+
+
+def majority_label(train_labels: list[str]) -> str:
+    """The most frequent training label: what a model that ignores the post would always answer."""
+    if not train_labels:
+        raise ValueError("the majority baseline needs at least one training label")
+    return max(sorted(set(train_labels)), key=train_labels.count)
+
+
+def plot_accuracies(results: dict[str, Scores], gold: list[str], train_labels: list[str], labels=LABELS, ax=None):
+    """Accuracy bars with 95 % Wilson intervals, beside two lines no model should fall below unnoticed:
+    chance (a uniform guess among the labels) and the majority class of the training split, scored on ``gold``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 + 1.3 * len(results), 3.2))
+    names = list(results)
+    acc = [results[n].accuracy for n in names]
+    low, high = zip(*(results[n].interval for n in names))
+    ax.bar(range(len(names)), acc, color="#4c72b0",
+           yerr=[[a - lo for a, lo in zip(acc, low)], [hi - a for a, hi in zip(acc, high)]], capsize=4)
+    for i, (a, hi) in enumerate(zip(acc, high)):
+        ax.text(i, hi + 0.02, f"{a:.0%}", ha="center", fontsize=9)
+    majority = majority_label(train_labels)
+    chance, always = 1 / len(labels), gold.count(majority) / len(gold)
+    if abs(chance - always) < 0.005:  # balanced labels: the two lines coincide, so draw one
+        ax.axhline(chance, color="red", ls="--", label=f"chance = always '{majority}' ({chance:.0%})")
+    else:
+        ax.axhline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
+        ax.axhline(always, color="red", ls="--", label=f"always '{majority}' ({always:.0%})")
+    ax.set_xticks(range(len(names)), [n.replace(", ", ",\n") for n in names], fontsize=8)
+    ax.set(ylim=(0, 1), ylabel="accuracy", title=f"Accuracy on {len(gold)} posts, 95% Wilson intervals")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax

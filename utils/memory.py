@@ -14,7 +14,11 @@ Conventions (stated so the numbers can be checked by hand):
   attention; SDPA/flash kernels don't store it). With gradient checkpointing only each layer's
   input (2·h bytes per token) is kept, and one layer is recomputed at a time. The logits for the
   loss are float32: batch·seq·vocab·4 bytes, twice (values and gradient).
-- Not included: the CUDA context and allocator slack (≈ 0.5–1 GB on a GPU), framework buffers.
+- ``estimate`` counts tensors only. On a GPU, ``with_cuda_overhead`` adds the CUDA context and the
+  caching allocator's slack (the constants below say where their values come from).
+- Real mixed-precision Adam keeps more than the lecture's 8 bytes: 16-bit weights and gradients,
+  a float32 master copy of the weights and two float32 moments, 2 + 2 + 4 + 8 = 16 bytes per
+  parameter (``MIXED_PRECISION_ADAM_BYTES``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ from dataclasses import dataclass
 
 GB = 1e9
 NF4_DQ_BYTES = 4.127 / 8
+MIXED_PRECISION_ADAM_BYTES = 16  # fp16/bf16 weights 2 + gradients 2 + float32 master weights 4 + Adam moments 4 + 4
+# The CUDA context (driver, cuBLAS handles, loaded kernels): memory a process holds before its first tensor,
+# which torch.cuda.max_memory_allocated() never shows; commonly 0.3-0.5 GB with PyTorch, more with more kernels.
+CUDA_CONTEXT_GB = 0.4
+# The caching allocator reserves memory in blocks; reserved / allocated at the peak of this course's QLoRA run
+# was 6.40 / 5.64 GB on an L4 and 6.43 / 5.64 on a T4's arithmetic (bench/RESULTS.md): 13-14 % on top.
+ALLOCATOR_SLACK = 0.135
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,13 @@ def estimate(shape: Shape, method: str, batch: int = 1, seq_len: int = 512, r: i
         "activations": activations + logits,
     }
     return {k: v / GB for k, v in parts.items()}
+
+
+def with_cuda_overhead(parts: dict[str, float]) -> dict[str, float]:
+    """``parts`` plus what a GPU needs beyond the tensors: the CUDA context and the allocator's slack."""
+    if "CUDA context + allocator" in parts:
+        raise ValueError("these parts already include the CUDA overhead")
+    return {**parts, "CUDA context + allocator": CUDA_CONTEXT_GB + ALLOCATOR_SLACK * total(parts)}
 
 
 def total(parts: dict[str, float]) -> float:

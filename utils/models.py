@@ -123,6 +123,27 @@ def lm_source(profile: Profile) -> str:
     return _gpu_repo(profile.lm_id, profile.lm_fallback_id)
 
 
+def original_weight(profile: Profile, name: str):
+    """One tensor as the profile's model stores it on disk (unquantized), read from its safetensors files.
+
+    For the gpu profile the files are the ones ``from_pretrained`` downloaded (the Hub cache); nothing is
+    unpickled. Raises ``KeyError`` naming the tensor when no file holds it.
+    """
+    from safetensors import safe_open
+
+    source = Path(lm_source(profile))
+    if not source.is_dir():
+        from huggingface_hub import snapshot_download
+
+        source = Path(snapshot_download(str(source), allow_patterns=["*.safetensors", "*.json"],
+                                        token=auth.get_token().value))
+    for file in sorted(source.glob("*.safetensors")):
+        with safe_open(str(file), framework="pt") as tensors:
+            if name in tensors.keys():
+                return tensors.get_tensor(name)
+    raise KeyError(f"no safetensors file in {source} holds {name!r}: check the name against model.state_dict()")
+
+
 def load_tokenizer(profile: Profile):
     """The language model's tokenizer, ready for training and batched generation.
 

@@ -15,20 +15,20 @@ from collections.abc import Sequence
 B_INST, E_INST = "[INST]", "[/INST]"
 B_SYS, E_SYS = "<<SYS>>\n", "\n<</SYS>>\n\n"
 
-# Jinja equivalent of the formatter, in the shape of the template Meta's repository ships.
+# The chat template of Meta's Llama-2-7b-chat-hf repository on the Hub (its tokenizer_config.json), verbatim:
+# the system prompt and the first user message are joined first and the *combined* message is stripped, as
+# Meta's reference code does. The gpu profile's tokenizer carries it itself; the cpu profile's needs this copy.
 LLAMA2_CHAT_TEMPLATE = (
-    "{% if messages[0]['role'] == 'system' %}"
-    "{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"
-    "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}"
-    "{% for message in loop_messages %}"
+    "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
+    "{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}"
+    "{% set system_message = false %}{% endif %}{% for message in loop_messages %}"
     "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
-    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
-    "{% endif %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
     "{% if loop.index0 == 0 and system_message != false %}"
-    "{% set content = '<<SYS>>\\n' + system_message.strip() + '\\n<</SYS>>\\n\\n' + message['content'].strip() %}"
-    "{% else %}{% set content = message['content'].strip() %}{% endif %}"
-    "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content + ' [/INST]' }}"
-    "{% elif message['role'] == 'assistant' %}{{ ' ' + content + ' ' + eos_token }}{% endif %}"
+    "{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+    "{% else %}{% set content = message['content'] %}{% endif %}"
+    "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}"
     "{% endfor %}"
 )
 
@@ -49,7 +49,8 @@ def _check(messages: list[dict]) -> list[dict]:
         if len(messages) == 1:
             raise ChatFormatError("a system prompt needs a user message after it")
         first = messages[1]
-        messages = [{"role": first["role"], "content": B_SYS + messages[0]["content"].strip() + E_SYS + first["content"].strip()}] + messages[2:]
+        # joined as they are; the combined message is stripped with every other one (llama2_segments)
+        messages = [{"role": first["role"], "content": B_SYS + messages[0]["content"] + E_SYS + first["content"]}] + messages[2:]
     for i, m in enumerate(messages):
         expected = "user" if i % 2 == 0 else "assistant"
         if m["role"] != expected:
@@ -112,6 +113,23 @@ def sentiment_messages(post: str, label: str | None = None, examples: Sequence[d
     if label is not None:
         messages.append({"role": "assistant", "content": label})
     return messages
+
+
+# The few-shot examples in three orders, each label last once: a small model tends to repeat the label of
+# the example it saw last (recency bias), so one order alone would measure the order as much as the model.
+FEW_SHOT_ORDERS = (("positive", "negative", "neutral"), ("negative", "neutral", "positive"),
+                   ("neutral", "positive", "negative"))
+
+
+def few_shot_examples(train_rows: Sequence[dict], order: Sequence[str]) -> list[dict]:
+    """One example per label, the first training row of each, in ``order`` (for ``sentiment_messages``)."""
+    first: dict[str, dict] = {}
+    for row in train_rows:
+        first.setdefault(row["label"], row)
+    missing = [label for label in order if label not in first]
+    if missing:
+        raise ValueError(f"no training row has the label(s) {missing}: few-shot examples need one of each")
+    return [first[label] for label in order]
 
 
 def sentiment_dataset(rows: list[dict]):

@@ -1,9 +1,11 @@
-"""Training configuration shared by notebooks 04 (QLoRA) and 05 (loss curves), and the GPU checks.
+"""Training objects for notebook 05, bench/ and scripts/train_sft.py — the same ones notebook 04 builds.
 
-The notebooks spell out every hyperparameter in their parameters cell; this module turns them
-into the TRL/PEFT objects with the settings that must *not* vary by hand: precision chosen from
-the GPU's capability (fp16 on a T4, bf16 from compute capability 8.0, float32 on CPU),
-activation checkpointing with the KV cache off, a paged optimizer on GPU, safetensors checkpoints.
+Notebook 04 writes its BitsAndBytesConfig, LoraConfig, SFTConfig and SFTTrainer (with its two corrections
+to TRL) in its own cells, where a student can read and copy them; this module builds the same objects
+from the same parameters, and ``tests/test_notebook04.py`` holds the two equal. The settings that must
+*not* vary by hand: precision chosen from the GPU's capability (fp16 on a T4, bf16 from compute
+capability 8.0, float32 on CPU), activation checkpointing with the KV cache off, a paged optimizer on
+GPU, safetensors checkpoints, the best checkpoint kept by validation loss.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def sft_config(profile: Profile, output_dir: str | Path, *, learning_rate: float
         save_strategy="steps" if save_steps else "no",
         save_steps=save_steps,
         save_only_model=False,  # keep optimizer + scheduler state so a run can resume
+        load_best_model_at_end=bool(eval_steps and save_steps),  # end on the lowest validation loss
+        metric_for_best_model="eval_loss" if eval_steps and save_steps else None,
         report_to=report_to,
         seed=seed,
         disable_tqdm=False,
@@ -92,14 +96,29 @@ def sft_trainer(model, args, adapter_dtype=None, **kwargs):
     adapter_dtype = adapter_dtype or torch.float32
     _score_labelled_positions_only()
     trainer = SFTTrainer(model=model, args=args, **kwargs)
-    _text_progress_in_notebooks(trainer)
+    text_progress(trainer)
     for param in trainer.model.parameters():
         if param.requires_grad and param.dtype != adapter_dtype:
             param.data = param.data.to(adapter_dtype)
     return trainer
 
 
-def _text_progress_in_notebooks(trainer) -> None:
+def fresh_adapters(model, seed: int) -> None:
+    """Put every LoRA adapter back at its untrained start, as notebook 04's training cell does.
+
+    B = 0 (the model computes exactly the base model again) and A random from ``seed``; the 4-bit base is
+    not touched. Training from here is the same whichever run came before.
+    """
+    import torch
+    from peft.tuners.lora import LoraLayer
+
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, LoraLayer):
+            module.reset_lora_parameters("default", init_lora_weights=True)
+
+
+def text_progress(trainer) -> None:
     """In Jupyter, one printed line per log instead of transformers' HTML progress table.
 
     The HTML table is live but stores as "<IPython.core.display.HTML object>", which is all a reader
@@ -139,12 +158,12 @@ def _score_labelled_positions_only() -> None:
     from trl.trainer import utils as trl_utils
 
     original = trl_utils._use_triton
-    if getattr(original, "course_patch", False):
+    if getattr(original, "labelled_positions_only", False):  # patched already (here or by notebook 04)
         return
 
     def labelled_only(device) -> bool:
         return device.type == "cpu" or original(device)
 
-    setattr(labelled_only, "course_patch", True)  # noqa: B010 (a marker on a function object)
+    setattr(labelled_only, "labelled_positions_only", True)  # noqa: B010 (a marker on a function object)
     trl_utils._use_triton = labelled_only
 
