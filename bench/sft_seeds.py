@@ -35,31 +35,29 @@ def main() -> None:
     ap.add_argument("--no-baselines", action="store_true")
     own, rest = ap.parse_known_args()
 
-    import torch
-
     from utils import data, evaluate, models, prompts, runtime
 
     splits = data.load_sentiment()
-    rows = {}
-    convs = {split: [prompts.sentiment_messages(r["text"]) for r in splits[split]] for split in ("validation", "test")}
     gold = {split: [r["label"] for r in splits[split]] for split in ("validation", "test")}
     profile = runtime.resolve_profile(train_sft.parse_args(rest).profile)
     print(profile.describe(), flush=True)
 
+    def scores(model, tokenizer, shots=()):
+        """Validation and test scores of one model, with ``shots`` as few-shot examples in every prompt."""
+        return {split: evaluate.score(gold[split], evaluate.generate_answers(
+            model, tokenizer, [prompts.sentiment_messages(r["text"], examples=shots) for r in splits[split]],
+            max_new_tokens=evaluate.MAX_NEW_TOKENS, progress=False)) for split in gold}
+
+    baselines = {}
     if not own.no_baselines:
         tokenizer, model = models.load_tokenizer(profile), models.load_model(profile)
-        for name, orders in [("zero-shot", [None]), ("few-shot", prompts.FEW_SHOT_ORDERS)]:
-            for order in orders:
-                label = name if order is None else f"few-shot ({', '.join(order)})"
-                shots = [] if order is None else prompts.few_shot_examples(splits["train"], order)
-                res = {}
-                for split in ("validation", "test"):
-                    c = [prompts.sentiment_messages(r["text"], examples=shots) for r in splits[split]]
-                    res[split] = evaluate.score(gold[split], evaluate.generate_answers(
-                        model, tokenizer, c, max_new_tokens=evaluate.MAX_NEW_TOKENS, progress=False))
-                rows[label] = res
-                print(f"{label:<40} validation {res['validation'].accuracy:.1%} · test {res['test'].accuracy:.1%} "
-                      f"· test F1 {res['test'].f1}", flush=True)
+        baselines["zero-shot"] = scores(model, tokenizer)
+        for order in prompts.FEW_SHOT_ORDERS:
+            baselines[f"few-shot ({', '.join(order)})"] = scores(
+                model, tokenizer, prompts.few_shot_examples(splits["train"], order))
+        for name, res in baselines.items():
+            print(f"{name:<40} validation {res['validation'].accuracy:.1%} · test {res['test'].accuracy:.1%} "
+                  f"· test F1 {res['test'].f1}", flush=True)
         del model
 
     tuned = []
@@ -71,16 +69,13 @@ def main() -> None:
             model, tokenizer, trainer, result = train_sft.train(a)
             seconds = time.perf_counter() - start
             model.eval()
-            res = {split: evaluate.score(gold[split], evaluate.generate_answers(
-                model, tokenizer, convs[split], max_new_tokens=evaluate.MAX_NEW_TOKENS, progress=False))
-                for split in ("validation", "test")}
+            res = scores(model, tokenizer)
             tuned.append(res)
             print(f"seed {seed}: validation {res['validation'].accuracy:.1%} · test {res['test'].accuracy:.1%} "
                   f"· test F1 {res['test'].f1} · losses {[round(x, 2) for x in result['losses']]} "
                   f"· eval {[round(x, 3) for x in result['eval_losses']]} · {result['train_seconds']:.0f} s training, "
                   f"{seconds:.0f} s with load", flush=True)
             del model, trainer
-            torch.manual_seed(0)
 
     def mean_sd(values):
         return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
@@ -96,7 +91,7 @@ def main() -> None:
         print(f"tuned, {split}: accuracy {acc[0]:.1%} ± {acc[1]:.1%} (min {summary[split]['accuracy_min']:.1%}, "
               f"max {summary[split]['accuracy_max']:.1%}) · F1 mean {summary[split]['f1_mean']} · "
               f"F1 min {summary[split]['f1_min']}")
-    summary["baselines"] = {k: {s: v[s].accuracy for s in v} for k, v in rows.items()}
+    summary["baselines"] = {k: {s: v[s].accuracy for s in v} for k, v in baselines.items()}
     print("SUMMARY " + json.dumps(summary))
 
 

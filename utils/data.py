@@ -108,4 +108,3 @@ def interleave_labels(rows: list[dict], seed: int = 0) -> list[dict]:
     for i in range(max(map(len, queues))):
         out += [q[i] for q in queues if i < len(q)]
     return out
-
