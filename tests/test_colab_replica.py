@@ -52,7 +52,7 @@ def test_a_notebook_importing_what_colab_lacks_is_caught(tmp_path):
 
 def test_every_course_import_is_seen():
     modules = replica.imported_modules(replica.course_units())
-    for name in ("torch", "transformers", "peft", "trl", "datasets", "faiss", "bm25s"):
+    for name in ("torch", "transformers", "peft", "trl", "datasets", "faiss", "bm25s", "qdrant_client"):
         assert name in modules, name
 
 

@@ -152,6 +152,16 @@ def test_reciprocal_rank_and_scores_by_hand():
     assert scores == pytest.approx({"recall@1": 1 / 3, "recall@2": 2 / 3, "MRR": (1 + 0.5 + 0) / 3})
 
 
+def test_all_sections_recall_is_at_most_any_section_recall():
+    rankings = [["a", "b", "c"], ["a", "x", "y"], ["x", "y", "b"]]
+    golds = [["a", "b"], ["a", "b"], ["b"]]
+    anyr = rag.retrieval_scores(rankings, golds, ks=(2, 3))
+    allr = rag.retrieval_scores(rankings, golds, ks=(2, 3), need="all")
+    assert anyr["recall@2"] == pytest.approx(2 / 3) and allr["recall@2"] == pytest.approx(1 / 3)
+    assert anyr["recall@3"] == 1.0 and allr["recall@3"] == pytest.approx(2 / 3)
+    assert allr["MRR"] == anyr["MRR"]  # the first gold section, whatever ``need`` says
+
+
 @pytest.mark.parametrize("call", [
     lambda: rag.recall_at_k(["a"], [], 1),  # unanswerable question: no gold
     lambda: rag.recall_at_k(["a"], ["a"], 0),
@@ -163,6 +173,54 @@ def test_reciprocal_rank_and_scores_by_hand():
 def test_metrics_bad_input(call):
     with pytest.raises(rag.RagError):
         call()
+
+
+# ---------------------------------------------------------------- refusing from the retriever's score
+
+
+def test_refusal_tradeoff_by_hand():
+    scores = [0.9, 0.8, 0.4, 0.7, 0.3]
+    answerable = [True, True, True, False, False]
+    curve = rag.refusal_tradeoff(scores, answerable)
+    assert [p.threshold for p in curve] == [0.3, 0.4, 0.7, 0.8, 0.9, 1.9]
+    assert curve[0] == rag.Tradeoff(0.3, 0.0, 0.0)  # the lowest score refuses nothing
+    assert curve[2] == rag.Tradeoff(0.7, 0.5, pytest.approx(1 / 3))  # 0.3 and 0.4 refused
+    assert (curve[-1].unanswerable_refused, curve[-1].answerable_refused) == (1.0, 1.0)
+    shares = [(p.unanswerable_refused, p.answerable_refused) for p in curve]
+    assert shares == sorted(shares)  # a higher threshold never refuses less
+
+
+def test_pick_threshold_respects_the_wrong_refusal_limit():
+    curve = rag.refusal_tradeoff([0.9, 0.8, 0.4, 0.7, 0.3], [True, True, True, False, False])
+    assert rag.pick_threshold(curve, max_wrong=0.0) == rag.Tradeoff(0.4, 0.5, 0.0)
+    best = rag.pick_threshold(curve, max_wrong=0.34)
+    assert (best.threshold, best.unanswerable_refused) == (0.8, 1.0)  # 0.7's refusals too, plus 0.7 itself
+    assert rag.pick_threshold(curve, max_wrong=1.0).unanswerable_refused == 1.0
+
+
+def test_pick_threshold_on_scores_that_do_not_separate():
+    # unanswerable questions scoring as high as answerable ones: the only allowed point refuses nothing
+    curve = rag.refusal_tradeoff([0.5, 0.6, 0.7, 0.5, 0.6, 0.7], [True] * 3 + [False] * 3)
+    assert rag.pick_threshold(curve, max_wrong=0.15) == rag.Tradeoff(0.5, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("scores, answerable, match", [
+    ([0.5, 0.6], [True], "one answerable flag per score"),
+    ([0.5, float("nan")], [True, False], "NaN"),
+    ([0.5, 0.6], [True, True], "0 unanswerable"),
+    ([], [], "0 answerable"),
+])
+def test_refusal_tradeoff_bad_input(scores, answerable, match):
+    with pytest.raises(rag.RagError, match=match):
+        rag.refusal_tradeoff(scores, answerable)
+
+
+def test_pick_threshold_bad_input():
+    curve = rag.refusal_tradeoff([0.9, 0.3], [True, False], thresholds=[0.95])  # refuses every question
+    with pytest.raises(rag.RagError, match="no threshold refuses at most 15%"):
+        rag.pick_threshold(curve)
+    with pytest.raises(rag.RagError, match="in \\[0, 1\\]"):
+        rag.pick_threshold(curve, max_wrong=15)
 
 
 # ---------------------------------------------------------------- packing
@@ -180,6 +238,14 @@ def test_pack_context_keeps_the_best_that_fit_in_order_with_sources():
     assert packed.tokens == WORDS(packed.text) <= 25
     assert packed.text.startswith("[1] (a#1)\n") and "\n\n[2] (b#2)\n" in packed.text
     assert rag.pack_context(ranked, WORDS, 1000).sources == ["a#1", "b#2", "c#3", "d#4"]
+
+
+def test_pack_context_best_last_packs_the_same_chunks_in_reverse():
+    ranked = [chunk("a#1", 10), chunk("b#2", 10), chunk("c#3", 30)]
+    first, last = rag.pack_context(ranked, WORDS, 25), rag.pack_context(ranked, WORDS, 25, best_last=True)
+    assert last.sources == first.sources == ["a#1", "b#2"]  # the budget keeps the best either way
+    assert last.text == "\n\n".join(reversed(first.text.split("\n\n")))
+    assert last.text.startswith("[2] (b#2)\n") and last.text.endswith(ranked[0].text)
 
 
 def test_pack_context_budget_smaller_than_one_chunk_is_a_clear_error():

@@ -4,8 +4,9 @@
   ``doc_id#slug``, and the question set;
 - a structure-aware chunker with a token limit and overlap (every chunk is a span of its section,
   so the text is preserved and the overlap can be checked);
-- retrieval metrics (recall@k, reciprocal rank);
+- retrieval metrics (recall@k with any or all gold sections, reciprocal rank);
 - prompt packing under a token budget, with sources;
+- refusing from the retriever's score: the trade-off as the threshold moves, and picking one;
 - grading a free-form answer: normalised containment of the gold answer, and refusals.
 
 The retrieval itself (normalise, dot product, top-k; FAISS; BM25) stays in notebook 06, visible.
@@ -204,12 +205,12 @@ def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str]) -> float:
 
 
 def retrieval_scores(rankings: Sequence[Sequence[str]], golds: Sequence[Iterable[str]],
-                     ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:
-    """Mean recall@k for each k and MRR over the questions."""
+                     ks: Sequence[int] = (1, 5, 10), need: str = "any") -> dict[str, float]:
+    """Mean recall@k for each k (``need`` as in :func:`recall_at_k`) and MRR over the questions."""
     if len(rankings) != len(golds) or not rankings:
         raise RagError(f"need one ranking per question and at least one: {len(rankings)} vs {len(golds)}")
     n = len(rankings)
-    out = {f"recall@{k}": sum(recall_at_k(r, g, k) for r, g in zip(rankings, golds)) / n for k in ks}
+    out = {f"recall@{k}": sum(recall_at_k(r, g, k, need) for r, g in zip(rankings, golds)) / n for k in ks}
     out["MRR"] = sum(reciprocal_rank(r, g) for r, g in zip(rankings, golds)) / n
     return out
 
@@ -224,12 +225,14 @@ class Packed:
     tokens: int  # count(text)
 
 
-def pack_context(chunks: Sequence[Chunk], count: Counter, budget: int) -> Packed:
-    """The best chunks, in rank order, that fit in ``budget`` tokens, each labelled with its source.
+def pack_context(chunks: Sequence[Chunk], count: Counter, budget: int, best_last: bool = False) -> Packed:
+    """The best chunks, in rank order, that fit in ``budget`` tokens, each labelled with its rank and source.
 
     Packing stops at the first chunk that would overflow the budget (so the context is always a
-    prefix of the ranking). A budget too small for even the best chunk is an error, not an empty
-    context that the model would silently answer from.
+    prefix of the ranking). ``best_last`` writes the packed chunks in reverse, the best one nearest
+    the question that follows the context (small models read the end of a prompt best); the labels
+    keep the ranks and ``sources`` stays in rank order. A budget too small for even the best chunk is
+    an error, not an empty context that the model would silently answer from.
     """
     if not isinstance(budget, int) or budget <= 0:
         raise RagError(f"budget must be a positive int, not {budget!r}")
@@ -246,8 +249,61 @@ def pack_context(chunks: Sequence[Chunk], count: Counter, budget: int) -> Packed
     if not blocks:
         need = count(f"[1] ({chunks[0].section_id})\n{chunks[0].text}")
         raise RagError(f"a budget of {budget} tokens is smaller than the best chunk ({need} tokens)")
-    text = "\n\n".join(blocks)
+    text = "\n\n".join(blocks[::-1] if best_last else blocks)
     return Packed(text, sources, count(text))
+
+
+# ---------------------------------------------------------------- refusing from the retriever's score
+
+
+@dataclass(frozen=True)
+class Tradeoff:
+    threshold: float  # refuse when the best retrieval score is below this
+    unanswerable_refused: float  # share of unanswerable questions refused: want it high
+    answerable_refused: float  # share of answerable questions refused wrongly: want it low
+
+
+def refusal_tradeoff(scores: Sequence[float], answerable: Sequence[bool],
+                     thresholds: Sequence[float] | None = None) -> list[Tradeoff]:
+    """Both refusal shares for each threshold, refusing a question whose best score is below it.
+
+    ``scores[i]`` is question i's best retrieval score (e.g. the top cosine), ``answerable[i]``
+    whether the collection answers it. The default thresholds are every distinct score, plus one
+    above them all (refuse everything); the lowest refuses nothing.
+    """
+    scores = [float(s) for s in scores]
+    answerable = [bool(a) for a in answerable]
+    if len(scores) != len(answerable):
+        raise RagError(f"need one answerable flag per score: {len(scores)} scores, {len(answerable)} flags")
+    if any(s != s for s in scores):
+        raise RagError("a score is NaN: every question needs a real retrieval score")
+    n_yes, n_no = sum(answerable), len(answerable) - sum(answerable)
+    if not n_yes or not n_no:
+        raise RagError(f"need answerable and unanswerable questions to trade one off against the other; "
+                       f"got {n_yes} answerable and {n_no} unanswerable")
+    if thresholds is None:
+        distinct = sorted(set(scores))
+        thresholds = distinct + [distinct[-1] + 1.0]
+    curve = []
+    for t in sorted(float(t) for t in thresholds):
+        refused = [s < t for s in scores]
+        curve.append(Tradeoff(t, sum(r for r, a in zip(refused, answerable) if not a) / n_no,
+                              sum(r for r, a in zip(refused, answerable) if a) / n_yes))
+    return curve
+
+
+def pick_threshold(curve: Sequence[Tradeoff], max_wrong: float = 0.15) -> Tradeoff:
+    """The point refusing the most unanswerable questions while refusing at most ``max_wrong`` of the answerable.
+
+    Ties go to the lowest threshold (the fewest wrong refusals).
+    """
+    if not 0 <= max_wrong <= 1:
+        raise RagError(f"max_wrong is a share of questions, in [0, 1]; got {max_wrong!r}")
+    allowed = [p for p in curve if p.answerable_refused <= max_wrong]
+    if not allowed:
+        raise RagError(f"no threshold refuses at most {max_wrong:.0%} of the answerable questions; "
+                       "include a threshold at or below the lowest score (it refuses nothing)")
+    return max(allowed, key=lambda p: (p.unanswerable_refused, -p.answerable_refused, -p.threshold))
 
 
 # ---------------------------------------------------------------- grading
