@@ -48,17 +48,15 @@ def main() -> None:
     count_emb = functools.partial(tokens.count_tokens, embedder.tokenizer)
     sections, questions = rag.load_knowledge_base()
     question_vectors = embedder.encode([q["question"] for q in questions], normalize_embeddings=True)
-    loaded: dict[bool, object] = {}
+    model, model_quantized = None, None
     print(f"{len(questions)} questions, greedy, {MAX_NEW_TOKENS} new tokens at most, dense retrieval "
           f"({profile.embedder_id}); correct/in context over the answerable, refused over each kind\n")
     print(f"{'configuration':26s} {'correct':>8s} {'in ctx':>7s} {'ans. refused':>13s} {'unans. refused':>15s} "
           f"{'ctx tokens':>11s} {'seconds':>8s}")
     for name in args.only or GRID:
         quantize, k, limit, best_last = GRID[name]
-        if quantize not in loaded:
-            loaded.clear()
-            loaded[quantize] = models.load_model(profile, quantize=quantize)
-        model = loaded[quantize]
+        if quantize is not model_quantized:  # one model in memory at a time
+            model, model_quantized = models.load_model(profile, quantize=quantize), quantize
         chunks = rag.chunk_sections(sections, count_emb, limit, limit // 4)
         chunk_vectors = embedder.encode([c.text for c in chunks], batch_size=32, normalize_embeddings=True)
         order = np.argsort(-(question_vectors @ chunk_vectors.T), axis=1, kind="stable")

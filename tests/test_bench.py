@@ -23,3 +23,19 @@ def test_gpu_script_check_says_it_needs_a_gpu():
     out = subprocess.run([sys.executable, "bench/gpu_script.py"], cwd=utils.ROOT, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode != 0 and "needs at least one" in out.stderr
+
+
+def test_rag_benchmark_asks_with_notebook_06s_prompts():
+    import json
+
+    from utils import rag
+
+    sys.path.insert(0, str(utils.ROOT / "bench"))
+    import rag_answers
+
+    nb = json.loads((utils.ROOT / "notebooks" / "06_rag.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    source = "".join("".join(c["source"]) for c in code)
+    shown = "".join("".join(o.get("text", "")) for c in code for o in c["outputs"])
+    assert rag_answers.SYSTEM_PLAIN.replace(rag.REFUSAL, "{rag.REFUSAL}") in source
+    assert rag_answers.SYSTEM_RAG in shown  # section 6 prints the whole prompt the model reads
