@@ -39,3 +39,30 @@ def test_rag_benchmark_asks_with_notebook_06s_prompts():
     shown = "".join("".join(o.get("text", "")) for c in code for o in c["outputs"])
     assert rag_answers.SYSTEM_PLAIN.replace(rag.REFUSAL, "{rag.REFUSAL}") in source
     assert rag_answers.SYSTEM_RAG in shown  # section 6 prints the whole prompt the model reads
+
+
+def test_price_benchmark_prompts_and_trains_as_notebook_08_does():
+    import json
+    import random
+
+    from utils import models, price, runtime
+
+    sys.path.insert(0, str(utils.ROOT / "bench"))
+    import price_seeds
+
+    nb = json.loads(price_seeds.NOTEBOOK.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    source = "".join("".join(c["source"]) for c in code)
+    assert f'QUESTION = "{price_seeds.QUESTION}"' in source
+    assert 'return f"Price is ${p:.0f}"' in source and price_seeds.answer(149.4) == "Price is $149"
+    assert "MAX_STEPS = MAX_STEPS or profile.max_steps" in source and "BATCH_SIZE or profile.batch_size" in source
+    # the prompt the notebook prints (its first test listing, one few-shot example) is the bench's, token for token
+    p = price_seeds.notebook_parameters()
+    tokenizer = models.load_tokenizer(runtime.resolve_profile("cpu"))
+    splits = price.curate(price.load_listings(), tokenizer, p["DESCRIPTION_TOKENS"], seed=p["SEED"],
+                          outlier_factor=p["OUTLIER_FACTOR"], shares=p["SHARES"])
+    shots = random.Random(p["SEED"]).sample(splits["train"], p["FEW_SHOT"])
+    rendered = tokenizer.apply_chat_template(price_seeds.price_messages(splits["test"][0], shots[:1]), tokenize=False,
+                                             add_generation_prompt=True)
+    shown = "".join("".join(o.get("text", "")) for c in code for o in c["outputs"])
+    assert rendered in shown

@@ -104,3 +104,97 @@ def test_bootstrap_interval_brackets_the_mean_and_narrows_with_n():
         price.bootstrap_interval([])
     with pytest.raises(price.PriceError, match="level"):
         price.bootstrap_interval([1.0], level=95)
+
+
+# ---- curation ----
+
+def test_clean_text_strips_html_and_repeated_boilerplate():
+    assert price.clean_text("<ul><li>Holds 2 L</li><li>Quiet</li></ul>&nbsp;<br/>") == "Holds 2 L Quiet"
+    padded = "Holds 2 L. " + "Returns within 30 days. Keep your receipt. " * 5
+    assert price.clean_text(padded) == "Holds 2 L. Returns within 30 days. Keep your receipt."
+    assert price.clean_text("  a  &amp;  b ") == "a & b"
+    assert price.clean_text("") == ""
+    with pytest.raises(TypeError, match="as a str"):
+        price.clean_text(None)
+
+
+def test_dedupe_key_joins_the_generators_near_duplicates_and_nothing_else():
+    row = {"title": "Voltrix Power Bank 5000mAh", "description": "<p>Holds 5000mAh.</p>", "price": 13.0}
+    for title in ("VOLTRIX POWER BANK 5000MAH", "NEW! Voltrix Power Bank 5000mAh", "Voltrix  Power  Bank 5000mAh",
+                  "Voltrix Power Bank 5000mAh - Free Shipping"):
+        assert price.dedupe_key({**row, "title": title, "price": 13.13}) == price.dedupe_key(row)
+    assert price.dedupe_key({**row, "title": "Voltrix Power Bank 10000mAh"}) != price.dedupe_key(row)
+
+
+def test_the_curated_dataset_keeps_one_copy_of_each_listing_and_no_bad_price():
+    rows = price.load_listings()
+    tokenizer = _word_tokenizer()
+    splits = price.curate(rows, tokenizer, max_description_tokens=48, seed=0)
+    kept = [r for s in splits.values() for r in s]
+    by_id = {r["id"]: r for r in rows}
+    assert not price.crossing_duplicates(splits)
+    assert all(r["price"] and "absurd price" not in r["mess"] for r in kept)  # every bad price is gone
+    # one row per original listing: the generator's copies share its raw description and noise-free price
+    def original(r):
+        return by_id[r["id"]]["description"], by_id[r["id"]]["noise_free_price"], _plain_title(r["title"])
+
+    priced = [r for r in rows if r["price"] and "absurd price" not in r["mess"]]
+    assert len({original(r) for r in kept}) == len(kept) == len({original(r) for r in priced})
+    clean = [r for r in rows if not r["mess"]]
+    assert len(kept) >= 0.97 * len(clean)  # little that is clean is lost
+    assert all(len(r["description"].split()) <= 48 for r in kept)
+    sizes = {n: len(s) for n, s in splits.items()}
+    assert sizes["train"] > 4 * sizes["test"] > 0 and abs(sizes["validation"] - sizes["test"]) <= 5
+    assert splits == price.curate(rows, tokenizer, max_description_tokens=48, seed=0)  # the same every time
+
+
+def test_price_outliers_compare_with_look_alikes():
+    rows = [{"title": f"Acme Lamp {w} W", "price": 20.0 + w} for w in range(5, 30)]
+    rows += [{"title": "Acme Lamp 12 W", "price": 3200.0}, {"title": "Acme Lamp 13 W", "price": 0.01}]
+    assert price.price_outliers(rows) == [False] * 25 + [True, True]
+    with pytest.raises(price.PriceError, match="drop the listings without one"):
+        price.price_outliers([*rows, {"title": "x", "price": None}])
+    with pytest.raises(price.PriceError, match="more than 10 listings"):
+        price.price_outliers(rows[:5])
+
+
+def test_split_by_category_keeps_the_mix_and_rejects_bad_shares():
+    rows = [{"id": f"p{i:03d}", "category": "AB"[i % 2], "title": str(i), "description": ""} for i in range(200)]
+    splits = price.split_by_category(rows, seed=1)
+    assert [len(splits[n]) for n in price.SPLITS] == [140, 30, 30]
+    assert sum(r["category"] == "A" for r in splits["test"]) == 15
+    assert sorted(r["id"] for s in splits.values() for r in s) == sorted(r["id"] for r in rows)
+    with pytest.raises(price.PriceError, match="sum to 1"):
+        price.split_by_category(rows, shares=(0.8, 0.3, 0.1))
+    with pytest.raises(price.PriceError, match="validation split is empty"):
+        price.split_by_category(rows[:2], seed=1)
+
+
+def test_crossing_duplicates_finds_a_copy_on_both_sides():
+    a = {"title": "Acme Lamp", "description": "Bright."}
+    assert price.crossing_duplicates({"train": [a], "test": [{**a, "title": "NEW! Acme Lamp"}]}) == ["acme lamp bright"]
+    assert price.crossing_duplicates({"train": [a], "test": []}) == []
+
+
+def test_cap_tokens_cuts_at_a_token_boundary():
+    tokenizer = _word_tokenizer()
+    assert price.cap_tokens(tokenizer, "one two three four", 2) == "one two"
+    assert price.cap_tokens(tokenizer, "one two", 5) == "one two"
+    assert price.cap_tokens(tokenizer, "one two", 0) == ""
+    with pytest.raises(price.PriceError, match="0 or more"):
+        price.cap_tokens(tokenizer, "one", -1)
+
+
+def _plain_title(title):
+    return " ".join(title.lower().removeprefix("new! ").removesuffix(" - free shipping").split())
+
+
+def _word_tokenizer():
+    """A stand-in with the fast tokenizers' call signature: one token per whitespace-separated word."""
+    import re
+
+    def tokenize(text, add_special_tokens=False, return_offsets_mapping=False):
+        spans = [m.span() for m in re.finditer(r"\S+", text)]
+        return {"input_ids": list(range(len(spans))), "offset_mapping": spans}
+
+    return tokenize

@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,3 +136,115 @@ def bootstrap_interval(values: Sequence[float], statistic: Callable[[Sequence[fl
     stats = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(n_resamples))
     tail = (1 - level) / 2
     return stats[int(tail * n_resamples)], stats[min(n_resamples - 1, int((1 - tail) * n_resamples))]
+
+
+# ---- curation (notebook 08's steps, in one place for bench/price_seeds.py; the notebook asserts it agrees) ----
+
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_PROMO = re.compile(r"^\s*new!\s*|\s*-\s*free shipping\s*$", re.I)
+
+
+def clean_text(text: str) -> str:
+    """A description as plain text: HTML tags and entities out, whitespace collapsed, repeated sentences once.
+
+    "<p>Holds 2 L.</p><p>Holds 2 L.</p>&nbsp;" -> "Holds 2 L." (a paragraph pasted nine times is read once).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected a description as a str, not {type(text).__name__}")
+    text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ")
+    text = re.sub(r"\s+", " ", text).strip()
+    sentences = list(dict.fromkeys(s for s in _SENTENCE.split(text) if s))  # first occurrence of each, in order
+    return " ".join(sentences)
+
+
+def dedupe_key(row: dict) -> str:
+    """What two copies of one listing share: the title without shop promotions, and the cleaned description,
+    lower-cased, with only letters and digits. Price and id play no part (a re-listing changes both)."""
+    title = _PROMO.sub("", row["title"])
+    return re.sub(r"[^a-z0-9]+", " ", f"{title} {clean_text(row['description'])}".lower()).strip()
+
+
+def price_outliers(rows: Sequence[dict], factor: float = 10.0, neighbours: int = 10) -> list[bool]:
+    """For each row, whether its price is under $1 or more than ``factor`` × off the median price of the
+    ``neighbours`` listings whose titles are most alike (TF-IDF cosine): a lost decimal point, a placeholder.
+
+    Comparing with look-alikes, not with the category, matters: a lawn mower at 25× the garden median is normal.
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if any(not r.get("price") or r["price"] <= 0 for r in rows):
+        raise PriceError("price_outliers needs positive prices: drop the listings without one first")
+    if len(rows) <= neighbours:
+        raise PriceError(f"need more than {neighbours} listings to compare each with its {neighbours} neighbours")
+    titles = TfidfVectorizer(ngram_range=(1, 2)).fit_transform([r["title"] for r in rows])
+    similar = (titles @ titles.T).toarray()
+    np.fill_diagonal(similar, -1.0)  # a listing is not its own neighbour
+    log_price = np.log([r["price"] for r in rows])
+    nearest = np.argsort(-similar, axis=1, kind="stable")[:, :neighbours]
+    off = np.abs(log_price - np.median(log_price[nearest], axis=1))
+    return [bool(r["price"] < 1.0 or o > math.log(factor)) for r, o in zip(rows, off.tolist())]
+
+
+def cap_tokens(tokenizer, text: str, max_tokens: int) -> str:
+    """``text`` cut after its first ``max_tokens`` tokens of ``tokenizer``, at a character boundary (unchanged if
+    shorter): what fits the context, measured in the units the model reads."""
+    if max_tokens < 0:
+        raise PriceError(f"max_tokens must be 0 or more, not {max_tokens}")
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    if len(enc["input_ids"]) <= max_tokens:
+        return text
+    return text[:enc["offset_mapping"][max_tokens - 1][1]].rstrip() if max_tokens else ""
+
+
+SPLITS = ("train", "validation", "test")
+
+
+def split_by_category(rows: Sequence[dict], shares: tuple[float, float, float] = (0.7, 0.15, 0.15),
+                      seed: int = 0) -> dict[str, list[dict]]:
+    """Train / validation / test with each category in the same proportions (shuffled by ``seed``, per category).
+
+    De-duplicate *before* calling this: a copy on each side of a split is a test answer seen in training.
+    """
+    if len(shares) != 3 or any(s <= 0 for s in shares) or not math.isclose(sum(shares), 1.0):
+        raise PriceError(f"shares are three positive fractions that sum to 1 (train, validation, test), not {shares}")
+    out: dict[str, list[dict]] = {name: [] for name in SPLITS}
+    rng = random.Random(seed)
+    for category in sorted({r["category"] for r in rows}):
+        group = sorted((r for r in rows if r["category"] == category), key=lambda r: r["id"])
+        rng.shuffle(group)
+        n_train, n_val = round(shares[0] * len(group)), round(shares[1] * len(group))
+        out["train"] += group[:n_train]
+        out["validation"] += group[n_train:n_train + n_val]
+        out["test"] += group[n_train + n_val:]
+    for name in SPLITS:
+        if not out[name]:
+            raise PriceError(f"the {name} split is empty: {len(rows)} listings are too few for shares {shares}")
+        rng.shuffle(out[name])  # categories mixed, not in blocks
+    return out
+
+
+def crossing_duplicates(splits: Mapping[str, Sequence[dict]]) -> list[str]:
+    """The ``dedupe_key``s found in more than one split (should be none)."""
+    seen: dict[str, set[str]] = {}
+    for name, rows in splits.items():
+        for r in rows:
+            seen.setdefault(dedupe_key(r), set()).add(name)
+    return sorted(k for k, names in seen.items() if len(names) > 1)
+
+
+def curate(rows: Sequence[dict], tokenizer, max_description_tokens: int, seed: int = 0,
+           outlier_factor: float = 10.0, shares: tuple[float, float, float] = (0.7, 0.15, 0.15)
+           ) -> dict[str, list[dict]]:
+    """Notebook 08's curation in one call: priced rows only, no price outliers, cleaned and capped descriptions,
+    one copy of each listing (first kept), then ``split_by_category``. The notebook does it step by step."""
+    priced = [r for r in rows if r["price"] is not None and r["price"] > 0]
+    kept = [r for r, bad in zip(priced, price_outliers(priced, outlier_factor)) if not bad]
+    cleaned = [{**r, "description": clean_text(r["description"])} for r in kept]
+    unique: dict[str, dict] = {}
+    for r in cleaned:
+        unique.setdefault(dedupe_key(r), r)  # the first copy of each listing
+    capped = [{**r, "description": cap_tokens(tokenizer, r["description"], max_description_tokens)}
+              for r in unique.values()]
+    return split_by_category(capped, shares=shares, seed=seed)

@@ -1,0 +1,164 @@
+"""Notebook 08's price models over several seeds, and its fine-tune trained for longer.
+
+For each seed, the whole of notebook 08 as a student with ``SEED = seed`` would run it: the same curation and
+split (``utils.price.curate``, which the notebook asserts equal to its own steps), the baselines (median of the
+category, TF-IDF + ridge with its penalty picked on validation), the language model prompted zero- and
+few-shot, and the notebook's QLoRA fine-tune, every model scored on the test split by ``utils.price.score``.
+Reports each model's test MAE per seed and mean ± sd.
+
+``--steps 12 48 192`` trains one seed for the largest number of steps instead, scoring the adapter on the test
+split at each of the steps given: how much the fine-tune gains from training longer than the notebook can.
+
+    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 12 minutes on 2 CPU cores)
+    .venv/bin/python bench/price_seeds.py --steps 12 48 96 192 --seed 0
+
+The notebook's parameters (cut length, learning rate, LoRA shape, few-shot count) are read from its parameters
+cell and its steps and batch are the profile's, as in the notebook, so the two cannot drift apart; the prompt and the answer format are this file's, and tests/test_bench.py
+holds them equal to the notebook's. Reports figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NOTEBOOK = ROOT / "notebooks" / "08_price_curation.ipynb"
+QUESTION = "How much does this cost? Answer with a price in dollars."
+
+
+def notebook_parameters() -> dict:
+    """The values of notebook 08's parameters cell."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    source = next("".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    values: dict = {}
+    exec(source, values)  # the course's own cell: plain assignments
+    return {k: v for k, v in values.items() if k.isupper()}
+
+
+def price_messages(r: dict, shots=()) -> list[dict]:
+    turns = [{"role": "system", "content": QUESTION}]
+    for s in shots:
+        turns += [{"role": "user", "content": f"{s['title']}\n{s['description']}"},
+                  {"role": "assistant", "content": answer(s["price"])}]
+    return turns + [{"role": "user", "content": f"{r['title']}\n{r['description']}"}]
+
+
+def answer(p: float) -> str:
+    return f"Price is ${p:.0f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--steps", type=int, nargs="+", help="train one seed (--seed) this long, scoring at each")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+
+    import numpy as np
+    from peft import get_peft_model, prepare_model_for_kbit_training
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import Ridge
+    from transformers import TrainerCallback
+
+    import datasets
+    from utils import evaluate, models, price, runtime, training
+
+    datasets.disable_progress_bars()
+    p = notebook_parameters()
+    profile = runtime.resolve_profile("cpu")
+    tokenizer = models.load_tokenizer(profile)
+    raw = price.load_listings()
+    print(profile.describe(), "·", {k: p[k] for k in ("DESCRIPTION_TOKENS", "LEARNING_RATE", "LORA_R", "FEW_SHOT")},
+          flush=True)
+
+    def run(seed: int, steps: list[int]) -> dict[str, float]:
+        splits = price.curate(raw, tokenizer, p["DESCRIPTION_TOKENS"], seed=seed,
+                              outlier_factor=p["OUTLIER_FACTOR"], shares=p["SHARES"])
+        train, validation, test = (splits[n] for n in price.SPLITS)
+        truth = [r["price"] for r in test]
+        median = float(np.median([r["price"] for r in train]))
+        maes: dict[str, float] = {}
+
+        def judge(name, estimates):
+            s = price.score(estimates, truth, fallback=median)
+            maes[name] = s.mae
+            print(f"seed {seed} · {name:<28} {s}", flush=True)
+
+        by_category = {c: float(np.median([r["price"] for r in train if r["category"] == c]))
+                       for c in {r["category"] for r in train}}
+        judge("median of the category", [by_category[r["category"]] for r in test])
+
+        def text(r):
+            return f"{r['title']} {r['category']} {r['description']}"
+
+        vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[A-Za-z]+|\d[\d,.]*")
+        X, y = vec.fit_transform([text(r) for r in train]), np.log([r["price"] for r in train])
+        val_truth = [r["price"] for r in validation]
+        alpha = min((0.1, 0.3, 1.0, 3.0), key=lambda al: price.score(np.exp(Ridge(alpha=al).fit(X, y).predict(
+            vec.transform([text(r) for r in validation]))).tolist(), val_truth).mae)
+        judge("TF-IDF + ridge", np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([text(r) for r in test]))).tolist())
+
+        model = models.load_model(profile)
+        shots = random.Random(seed).sample(train, p["FEW_SHOT"])
+        for name, convs in (("LLM zero-shot", [price_messages(r) for r in test]),
+                            ("LLM few-shot", [price_messages(r, shots) for r in test])):
+            judge(name, [price.parse_price(x) for x in evaluate.generate_answers(
+                model, tokenizer, convs, max_new_tokens=8, batch_size=64, progress=False)])
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
+        model = get_peft_model(model, training.lora_config(p["LORA_R"], p["LORA_ALPHA"], dropout=0.05))
+        train_ds = datasets.Dataset.from_list(
+            [{"prompt": price_messages(r), "completion": [{"role": "assistant", "content": answer(r["price"])}]}
+             for r in train])
+
+        def score_tuned(step: int) -> None:
+            model.eval()
+            model.config.use_cache = True
+            judge(f"fine-tuned, {step} steps", [price.parse_price(x) for x in evaluate.generate_answers(
+                model, tokenizer, [price_messages(r) for r in test], max_new_tokens=8, batch_size=64, progress=False)])
+            model.train()
+            model.config.use_cache = False
+
+        class ScoreAt(TrainerCallback):
+            def on_step_end(self, args, state, control, **kwargs):
+                if state.global_step in steps[:-1]:
+                    score_tuned(state.global_step)
+
+        with tempfile.TemporaryDirectory() as out:
+            args = training.sft_config(profile, out, learning_rate=p["LEARNING_RATE"], max_steps=max(steps),
+                                       batch_size=profile.batch_size, grad_accum=profile.grad_accum, max_length=training.max_length(tokenizer, train_ds),
+                                       logging_steps=5, seed=seed, report_to="none")
+            training.fresh_adapters(model, seed)
+            model.config.use_cache = False
+            trainer = training.sft_trainer(model, args, train_dataset=train_ds, processing_class=tokenizer,
+                                           callbacks=[ScoreAt()])
+            start = time.perf_counter()
+            trainer.train()
+            print(f"seed {seed}: {max(steps)} steps in {time.perf_counter() - start:.0f} s (with scoring) · losses "
+                  f"{[round(h['loss'], 3) for h in trainer.state.log_history if 'loss' in h]}", flush=True)
+        score_tuned(max(steps))
+        return maes
+
+    if a.steps:
+        run(a.seed, sorted(a.steps))
+        return
+    per_seed = [run(seed, [profile.max_steps]) for seed in a.seeds]  # the notebook's steps and batch: the profile's
+    print(f"\ntest MAE over seeds {a.seeds} (cpu profile, {profile.max_steps} steps × {profile.batch_size}):")
+    for name in per_seed[0]:
+        values = [m[name] for m in per_seed]
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        print(f"  {name:<28} " + " · ".join(f"${v:.2f}" for v in values)
+              + f" → mean ${statistics.mean(values):.2f} ± {sd:.2f} ({sd / statistics.mean(values):.0%})")
+
+
+if __name__ == "__main__":
+    main()
