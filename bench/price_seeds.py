@@ -124,7 +124,7 @@ def main() -> None:
             model.eval()
             model.config.use_cache = True
             judge(f"fine-tuned, {step} steps", [price.parse_price(x) for x in evaluate.generate_answers(
-                model, tokenizer, [price_messages(r) for r in test], max_new_tokens=8, batch_size=64, progress=False)])
+                model, tokenizer, [price_messages(r) for r in test], max_new_tokens=7, batch_size=64, progress=False)])
             model.train()
             model.config.use_cache = False
 
