@@ -512,10 +512,12 @@ def _dataclass_spec(cls) -> Spec:
 
 
 def _model_from_pretrained_names() -> set[str]:
-    from transformers import LlamaConfig, PreTrainedModel
+    from transformers import LlamaConfig, PretrainedConfig, PreTrainedModel
     from transformers.models.auto.auto_factory import _BaseAutoModelClass
 
-    config_attrs = set(vars(LlamaConfig())) | _names_of(LlamaConfig.__init__)
+    # a config's attributes and its settable properties (num_labels sets id2label) are from_pretrained keywords
+    properties = {n for n, v in vars(PretrainedConfig).items() if isinstance(v, property) and v.fset is not None}
+    config_attrs = set(vars(LlamaConfig())) | _names_of(LlamaConfig.__init__) | properties
     return _names_of(PreTrainedModel.from_pretrained, _BaseAutoModelClass.from_pretrained) | config_attrs
 
 

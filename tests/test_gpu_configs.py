@@ -281,3 +281,50 @@ def test_70b_qlora_needs_sharding_on_24gb_cards():
     l4_gb = CARDS["L4"].vram_gib * GIB / 1e9
     assert memory.total(parts) + MARGIN_GB > l4_gb
     assert memory.total(memory.per_gpu(parts, 8, "fsdp")) + MARGIN_GB < l4_gb
+
+
+# ---------------------------------------------------------------------------------------- notebook 07: DPO
+def build_dpo(rt: runtime.Runtime, cuda_bf16, tmp_path):
+    """Notebook 07's DPO setup for the gpu profile: its defaults, its max_length, notebook 04's LoRA."""
+    profile = runtime.resolve_profile("gpu", rt)
+    cuda_bf16(rt)
+    d = training.DPO_DEFAULTS["gpu"]
+    args = training.dpo_config(profile, tmp_path / "dpo", beta=0.1, learning_rate=2e-4, max_steps=d["max_steps"],
+                               batch_size=d["batch_size"], grad_accum=d["grad_accum"], max_length=256)
+    return profile, profile.quantization_config(), training.lora_config(16, 32, 0.0), args
+
+
+@pytest.mark.parametrize("card", ["T4", "L4"])
+def test_dpo_setup_is_right_for_the_card_and_fits(card, cuda_bf16, tmp_path):
+    rt = CARDS[card]
+    profile, quant, lora, args = build_dpo(rt, cuda_bf16, tmp_path)
+    found = [p for p in problems(rt, profile, quant, lora, args) if "estimated" not in p]
+    assert found == []
+    assert (args.fp16, args.bf16) == ((True, False) if card == "T4" else (False, True))
+    assert args.beta == 0.1 and args.loss_type == ["sigmoid"] and not args.use_cpu and args.learning_rate == 2e-4
+    parts = memory.with_cuda_overhead(memory.estimate_dpo(memory.LLAMA2_7B, args.per_device_train_batch_size,
+                                                          args.max_length, r=lora.r))
+    card_gb = rt.vram_gib * GIB / memory.GB
+    assert 4.0 < memory.total(parts) < card_gb, f"{card}: {memory.total(parts):.1f} GB for {card_gb:.1f} GB"
+
+
+def test_dpo_estimate_counts_both_answers_and_the_reference():
+    one = memory.estimate(memory.LLAMA2_7B, "qlora", batch=4, seq_len=256)
+    dpo = memory.estimate_dpo(memory.LLAMA2_7B, batch_pairs=2, seq_len=256)
+    assert dpo["weights"] == one["weights"]  # the reference shares the 4-bit base: no second copy
+    assert dpo["activations"] == one["activations"] and dpo["reference forward"] > 0
+    too_big = memory.with_cuda_overhead(memory.estimate_dpo(memory.LLAMA2_7B, batch_pairs=8, seq_len=1024,
+                                                            gradient_checkpointing=False))
+    assert memory.total(too_big) > CARDS["T4"].vram_gib * GIB / memory.GB  # a planted fault is caught
+    with pytest.raises(ValueError, match="batch_pairs"):
+        memory.estimate_dpo(memory.LLAMA2_7B, batch_pairs=0, seq_len=256)
+
+
+def test_dpo_trainer_reference_is_the_adapters_switched_off():
+    """TRL 1.16 copies a PeftModel's adapters as a 'ref' adapter; training.dpo_trainer removes it so that the
+    reference is the model before DPO. The code path it relies on is TRL's own: no 'ref' adapter -> adapters off."""
+    from trl import DPOTrainer
+
+    source = inspect.getsource(DPOTrainer)
+    assert 'adapter_name="ref" if "ref" in' in source
+    assert 'trainer.model.delete_adapter("ref")' in inspect.getsource(training.dpo_trainer)

@@ -137,3 +137,45 @@ def test_generation_before_training_leaves_the_gradients_intact(setup):
         return loss.item(), torch.stack(grads).norm().item()
 
     assert lora_grad_norm(True) == pytest.approx(lora_grad_norm(False), rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------- notebook 07
+def test_dpo_and_reward_configs_take_the_profile_and_refuse_bad_values(tmp_path):
+    profile = runtime.resolve_profile("cpu")
+    args = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64)
+    assert (args.fp16, args.bf16, args.use_cpu, args.beta) == (False, False, True, 0.1)  # TRL's default bf16=True is overridden
+    assert args.loss_type == ["sigmoid"] and not args.activation_checkpointing
+    rpo = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64,
+                              sft_weight=0.5)
+    assert rpo.loss_type == ["sigmoid", "sft"] and rpo.loss_weights == [1.0, 0.5]
+    with pytest.raises(ValueError, match="beta must be positive"):
+        training.dpo_config(profile, tmp_path, beta=0.0, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64)
+    rm = training.reward_config(profile, tmp_path, learning_rate=1e-4, max_steps=3, batch_size=2, max_length=64)
+    assert (rm.fp16, rm.bf16, rm.use_cpu) == (False, False, True)
+    with pytest.raises(ValueError, match="must be positive"):
+        training.reward_config(profile, tmp_path, learning_rate=1e-4, max_steps=0, batch_size=2, max_length=64)
+
+
+def test_dpo_trainer_keeps_adapters_float32_and_the_reference_is_adapters_off(tmp_path):
+    """On a PeftModel TRL adds a 'ref' copy of the adapters; dpo_trainer drops it, so a run that continues from
+    trained adapters is still held to the model before DPO. Loss at the start (adapters = reference) is log 2."""
+    import math
+
+    from peft import get_peft_model
+
+    import datasets
+
+    profile = runtime.resolve_profile("cpu")
+    tok = models.load_tokenizer(profile)
+    model = get_peft_model(models.load_model(profile), training.lora_config(4, 8, 0.0))
+    pairs = datasets.Dataset.from_list([{"prompt": [{"role": "user", "content": "Capital of France? One word."}],
+                                         "chosen": [{"role": "assistant", "content": "Paris"}],
+                                         "rejected": [{"role": "assistant", "content": "It is Paris."}]}] * 2)
+    args = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=1e-3, max_steps=1, batch_size=2, max_length=64)
+    for _ in range(2):  # a second trainer on the same PeftModel must not fail on an existing 'ref' adapter
+        trainer = training.dpo_trainer(model, args, train_dataset=pairs, processing_class=tok)
+        assert "ref" not in trainer.model.peft_config
+        assert {p.dtype for p in trainer.model.parameters() if p.requires_grad} == {torch.float32}
+    batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
+    with torch.no_grad():
+        assert trainer.compute_loss(trainer.model, batch).item() == pytest.approx(math.log(2), abs=1e-5)

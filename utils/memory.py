@@ -155,3 +155,21 @@ def per_gpu(parts: dict[str, float], gpus: int, strategy: str) -> dict[str, floa
     if strategy == "ddp":
         return dict(parts)
     return {k: v if k == "activations" else v / gpus for k, v in parts.items()}
+
+
+def estimate_dpo(shape: Shape, batch_pairs: int, seq_len: int, r: int = 16, gradient_checkpointing: bool = True,
+                 compute_bytes: int = 2, targets=None) -> dict[str, float]:
+    """Memory in GB for DPO with QLoRA, the reference being the same 4-bit base with its adapters switched off.
+
+    The policy's step sees the chosen and the rejected answer of every pair: 2 × ``batch_pairs`` sequences. The
+    reference costs no weights of its own (it *is* the base) and runs without gradients, so it keeps only one
+    layer's activations and its logits at a time; counted on top of the policy's (conservative: TRL runs it before
+    the policy's forward pass, whose activations it does not overlap).
+    """
+    if batch_pairs <= 0:
+        raise ValueError("batch_pairs must be positive")
+    parts = estimate(shape, "qlora", batch=2 * batch_pairs, seq_len=seq_len, r=r,
+                     gradient_checkpointing=gradient_checkpointing, compute_bytes=compute_bytes, targets=targets)
+    tokens = 2 * batch_pairs * seq_len
+    parts["reference forward"] = (tokens * shape.hidden * 34 * compute_bytes / 2 + tokens * shape.vocab * 4) / GB
+    return parts

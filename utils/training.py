@@ -97,9 +97,7 @@ def sft_trainer(model, args, adapter_dtype=None, **kwargs):
     _score_labelled_positions_only()
     trainer = SFTTrainer(model=model, args=args, **kwargs)
     text_progress(trainer)
-    for param in trainer.model.parameters():
-        if param.requires_grad and param.dtype != adapter_dtype:
-            param.data = param.data.to(adapter_dtype)
+    _cast_trainable(trainer.model, adapter_dtype)
     return trainer
 
 
@@ -167,3 +165,66 @@ def _score_labelled_positions_only() -> None:
     setattr(labelled_only, "labelled_positions_only", True)  # noqa: B010 (a marker on a function object)
     trl_utils._use_triton = labelled_only
 
+
+
+# Preference tuning (notebook 07). DPO steps, pairs per device step and accumulation by profile: on CPU a step of
+# 8 pairs (16 sequences, plus the reference's forward pass) takes ~10 s on 2 cores; on a T4, 2 pairs of Llama 2 7B
+# per step × 8 accumulated keep the memory estimate under the card (tests/test_gpu_configs.py).
+DPO_DEFAULTS = {"cpu": {"max_steps": 12, "batch_size": 8, "grad_accum": 1},
+                "gpu": {"max_steps": 100, "batch_size": 2, "grad_accum": 8}}
+
+
+def dpo_config(profile: Profile, output_dir: str | Path, *, beta: float, learning_rate: float, max_steps: int,
+               batch_size: int, grad_accum: int = 1, max_length: int, sft_weight: float = 0.0,
+               logging_steps: int = 1, seed: int = 0, report_to: str = "none", **extra):
+    """A ``DPOConfig`` with the profile's precision and memory settings (TRL's own defaults differ: bf16 on, a
+    learning rate of 1e-6, checkpointing on). ``sft_weight`` > 0 adds the chosen answers' NLL to the DPO loss."""
+    from trl import DPOConfig
+
+    if max_steps <= 0 or batch_size <= 0 or learning_rate <= 0 or beta <= 0:
+        raise ValueError("max_steps, batch_size, learning_rate and beta must be positive")
+    losses = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, sft_weight]} if sft_weight else {"loss_type": ["sigmoid"]}
+    return DPOConfig(
+        output_dir=str(output_dir), beta=beta, learning_rate=learning_rate, max_steps=max_steps,
+        per_device_train_batch_size=batch_size, gradient_accumulation_steps=grad_accum, max_length=max_length,
+        lr_scheduler_type="constant", warmup_steps=0, optim=profile.optim, fp16=profile.fp16, bf16=profile.bf16,
+        activation_checkpointing=profile.gradient_checkpointing, logging_steps=logging_steps, save_strategy="no",
+        report_to=report_to, seed=seed, disable_tqdm=False, dataloader_pin_memory=profile.name == "gpu",
+        use_cpu=profile.name == "cpu", **losses, **extra)
+
+
+def dpo_trainer(model, args, **kwargs):
+    """TRL's ``DPOTrainer(model=model, args=args, **kwargs)`` for a PEFT model whose reference is itself with the
+    adapters switched off (``ref_model=None``), adapters kept in float32 as in ``sft_trainer``."""
+    import torch
+    from trl import DPOTrainer
+
+    _score_labelled_positions_only()
+    trainer = DPOTrainer(model=model, ref_model=None, args=args, **kwargs)
+    # Given a PeftModel, TRL copies its current adapters as a "ref" adapter to serve as the reference. The course's
+    # reference is always the model before DPO (adapters off), also when a run continues or starts again: drop it.
+    if "ref" in getattr(trainer.model, "peft_config", {}):
+        trainer.model.delete_adapter("ref")
+    text_progress(trainer)
+    _cast_trainable(trainer.model, torch.float32)
+    return trainer
+
+
+def reward_config(profile: Profile, output_dir: str | Path, *, learning_rate: float, max_steps: int, batch_size: int,
+                  max_length: int, logging_steps: int = 5, seed: int = 0, **extra):
+    """A ``RewardConfig`` (Bradley–Terry on pairs) with the profile's precision settings."""
+    from trl import RewardConfig
+
+    if max_steps <= 0 or batch_size <= 0 or learning_rate <= 0:
+        raise ValueError("max_steps, batch_size and learning_rate must be positive")
+    return RewardConfig(
+        output_dir=str(output_dir), learning_rate=learning_rate, max_steps=max_steps,
+        per_device_train_batch_size=batch_size, max_length=max_length, optim="adamw_torch", fp16=profile.fp16,
+        bf16=profile.bf16, activation_checkpointing=False, logging_steps=logging_steps, save_strategy="no",
+        report_to="none", seed=seed, disable_tqdm=False, use_cpu=profile.name == "cpu", **extra)
+
+
+def _cast_trainable(model, dtype) -> None:
+    for param in model.parameters():
+        if param.requires_grad and param.dtype != dtype:
+            param.data = param.data.to(dtype)
