@@ -66,3 +66,20 @@ def test_price_benchmark_prompts_and_trains_as_notebook_08_does():
                                              add_generation_prompt=True)
     shown = "".join("".join(o.get("text", "")) for c in code for o in c["outputs"])
     assert rendered in shown
+
+
+def test_preference_benchmark_runs_notebook_07_with_only_the_seed_changed():
+    import json
+
+    sys.path.insert(0, str(utils.ROOT / "bench"))
+    import preference_seeds
+
+    nb = json.loads(preference_seeds.NOTEBOOK.read_text(encoding="utf-8"))
+    before = [c["source"] for c in nb["cells"]]
+    seeded = preference_seeds.with_seed(json.loads(json.dumps(nb)), 7)
+    changed = [i for i, (a, c) in enumerate(zip(before, seeded["cells"])) if "".join(a) != "".join(c["source"])]
+    assert len(changed) == 1 and "SEED = 7" in "".join(seeded["cells"][changed[0]]["source"])
+    assert all(c.get("outputs", []) == [] for c in seeded["cells"] if c["cell_type"] == "code")
+    results = next(c for c in nb["cells"] if c["cell_type"] == "code" and "results.json" in "".join(c["source"]))
+    shown = "".join("".join(o.get("text", "")) for o in results["outputs"])
+    assert json.loads(shown[shown.index("{"):])["DPO vs SFT win rate (rule)"] > 0  # what the bench parses
