@@ -145,9 +145,6 @@ def test_dpo_and_reward_configs_take_the_profile_and_refuse_bad_values(tmp_path)
     args = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64)
     assert (args.fp16, args.bf16, args.use_cpu, args.beta) == (False, False, True, 0.1)  # TRL's default bf16=True is overridden
     assert args.loss_type == ["sigmoid"] and not args.activation_checkpointing
-    rpo = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64,
-                              sft_weight=0.5)
-    assert rpo.loss_type == ["sigmoid", "sft"] and rpo.loss_weights == [1.0, 0.5]
     with pytest.raises(ValueError, match="beta must be positive"):
         training.dpo_config(profile, tmp_path, beta=0.0, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64)
     rm = training.reward_config(profile, tmp_path, learning_rate=1e-4, max_steps=3, batch_size=2, max_length=64)

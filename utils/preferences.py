@@ -23,7 +23,7 @@ FIELDS = ("id", "kind", "split", "prompt", "chosen", "rejected", "answer")
 KINDS = ("one_word", "number", "list", "sentence", "grounded", "unknown")
 SPLITS = ("train", "validation", "test")
 MAX_SENTENCE_WORDS = 30
-_REFUSAL = re.compile(r"\b(i\s+do\s*n[o']?t\s+know|i\s+don't\s+know)\b")
+_REFUSAL = re.compile(r"\bi\s+do\s*n[o']?t\s+know\b")  # "I don't know", "I do not know", "I dont know"
 _NUMBER = re.compile(r"^[-+]?\$?\d[\d,]*(\.\d+)?\.?$")
 
 

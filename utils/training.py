@@ -1,4 +1,4 @@
-"""Training objects for notebook 05, bench/ and scripts/train_sft.py — the same ones notebook 04 builds.
+"""Training objects for notebooks 05, 07 and 08, bench/ and scripts/train_sft.py — the ones notebook 04 builds, and DPO's.
 
 Notebook 04 writes its BitsAndBytesConfig, LoraConfig, SFTConfig and SFTTrainer (with its two corrections
 to TRL) in its own cells, where a student can read and copy them; this module builds the same objects
@@ -175,22 +175,21 @@ DPO_DEFAULTS = {"cpu": {"max_steps": 12, "batch_size": 8, "grad_accum": 1},
 
 
 def dpo_config(profile: Profile, output_dir: str | Path, *, beta: float, learning_rate: float, max_steps: int,
-               batch_size: int, grad_accum: int = 1, max_length: int, sft_weight: float = 0.0,
+               batch_size: int, grad_accum: int = 1, max_length: int,
                logging_steps: int = 1, seed: int = 0, report_to: str = "none", **extra):
     """A ``DPOConfig`` with the profile's precision and memory settings (TRL's own defaults differ: bf16 on, a
-    learning rate of 1e-6, checkpointing on). ``sft_weight`` > 0 adds the chosen answers' NLL to the DPO loss."""
+    learning rate of 1e-6, checkpointing on). The loss is plain DPO (``loss_type`` sigmoid)."""
     from trl import DPOConfig
 
     if max_steps <= 0 or batch_size <= 0 or learning_rate <= 0 or beta <= 0:
         raise ValueError("max_steps, batch_size, learning_rate and beta must be positive")
-    losses = {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, sft_weight]} if sft_weight else {"loss_type": ["sigmoid"]}
     return DPOConfig(
         output_dir=str(output_dir), beta=beta, learning_rate=learning_rate, max_steps=max_steps,
         per_device_train_batch_size=batch_size, gradient_accumulation_steps=grad_accum, max_length=max_length,
         lr_scheduler_type="constant", warmup_steps=0, optim=profile.optim, fp16=profile.fp16, bf16=profile.bf16,
         activation_checkpointing=profile.gradient_checkpointing, logging_steps=logging_steps, save_strategy="no",
         report_to=report_to, seed=seed, disable_tqdm=False, dataloader_pin_memory=profile.name == "gpu",
-        use_cpu=profile.name == "cpu", **losses, **extra)
+        use_cpu=profile.name == "cpu", loss_type=["sigmoid"], **extra)
 
 
 def dpo_trainer(model, args, **kwargs):
