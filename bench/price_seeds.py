@@ -2,8 +2,9 @@
 
 For each seed, the whole of notebook 08 as a student with ``SEED = seed`` would run it: the same curation and
 split (``utils.price.curate``, which the notebook asserts equal to its own steps), the baselines (median of the
-category, TF-IDF + ridge with its penalty picked on validation), the language model prompted zero- and
-few-shot, and the notebook's QLoRA fine-tune, every model scored on the test split by ``utils.price.score``.
+category, TF-IDF + ridge with its penalty picked on validation, the median price of the most similar training
+listings), the language model prompted zero- and few-shot, and the notebook's QLoRA fine-tune, which reads the
+most similar training listings' prices; every model scored on the test split by ``utils.price.score``.
 Reports each model's test MAE per seed and mean ± sd.
 
 ``--steps 12 48 192`` trains one seed for the largest number of steps instead, scoring the adapter on the test
@@ -44,12 +45,38 @@ def notebook_parameters() -> dict:
     return {k: v for k, v in values.items() if k.isupper()}
 
 
-def price_messages(r: dict, shots=()) -> list[dict]:
+def price_messages(r: dict, shots=(), similar=()) -> list[dict]:
     turns = [{"role": "system", "content": QUESTION}]
     for s in shots:
         turns += [{"role": "user", "content": f"{s['title']}\n{s['description']}"},
                   {"role": "assistant", "content": answer(s["price"])}]
-    return turns + [{"role": "user", "content": f"{r['title']}\n{r['description']}"}]
+    listing = f"{r['title']}\n{r['description']}"
+    if similar:
+        known = "\n".join(f"- {s['title']}: ${s['price']:.0f}" for s in similar)
+        listing = f"Similar listings and their prices:\n{known}\n\nThis listing:\n{listing}"
+    return turns + [{"role": "user", "content": listing}]
+
+
+def listing_text(r: dict) -> str:
+    return f"{r['title']} {r['category']} {r['description']}"
+
+
+def tfidf(train: list[dict]):
+    """Notebook 08's TF-IDF vectorizer fitted on the training split, and the training matrix."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[A-Za-z]+|\d[\d,.]*")
+    return vec, vec.fit_transform([listing_text(r) for r in train])
+
+
+def most_similar(vec, X_train, train: list[dict], rows: list[dict], k: int, exclude_self: bool = False) -> list[list[dict]]:
+    """Notebook 08's ``most_similar``: each row's k most similar training listings (TF-IDF cosine), nearest first."""
+    import numpy as np
+
+    similarity = (vec.transform([listing_text(r) for r in rows]) @ X_train.T).toarray()
+    if exclude_self:
+        np.fill_diagonal(similarity, -1.0)
+    return [[train[j] for j in np.argsort(-row, kind="stable")[:k]] for row in similarity]
 
 
 def answer(p: float) -> str:
@@ -65,7 +92,6 @@ def main() -> None:
 
     import numpy as np
     from peft import get_peft_model, prepare_model_for_kbit_training
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import Ridge
     from transformers import TrainerCallback
 
@@ -77,7 +103,8 @@ def main() -> None:
     profile = runtime.resolve_profile("cpu")
     tokenizer = models.load_tokenizer(profile)
     raw = price.load_listings()
-    print(profile.describe(), "·", {k: p[k] for k in ("DESCRIPTION_TOKENS", "LEARNING_RATE", "LORA_R", "FEW_SHOT")},
+    print(profile.describe(), "·", {k: p[k] for k in ("DESCRIPTION_TOKENS", "LEARNING_RATE", "LORA_R", "FEW_SHOT",
+                                                         "NEIGHBOURS")},
           flush=True)
 
     def run(seed: int, steps: list[int]) -> dict[str, float]:
@@ -97,15 +124,14 @@ def main() -> None:
                        for c in {r["category"] for r in train}}
         judge("median of the category", [by_category[r["category"]] for r in test])
 
-        def text(r):
-            return f"{r['title']} {r['category']} {r['description']}"
-
-        vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[A-Za-z]+|\d[\d,.]*")
-        X, y = vec.fit_transform([text(r) for r in train]), np.log([r["price"] for r in train])
+        vec, X = tfidf(train)
+        y = np.log([r["price"] for r in train])
         val_truth = [r["price"] for r in validation]
         alpha = min((0.1, 0.3, 1.0, 3.0), key=lambda al: price.score(np.exp(Ridge(alpha=al).fit(X, y).predict(
-            vec.transform([text(r) for r in validation]))).tolist(), val_truth).mae)
-        judge("TF-IDF + ridge", np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([text(r) for r in test]))).tolist())
+            vec.transform([listing_text(r) for r in validation]))).tolist(), val_truth).mae)
+        judge("TF-IDF + ridge", np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([listing_text(r) for r in test]))).tolist())
+        test_similar = most_similar(vec, X, train, test, p["NEIGHBOURS"])
+        judge("median of the most similar", [float(np.median([s["price"] for s in similar])) for similar in test_similar])
 
         model = models.load_model(profile)
         shots = random.Random(seed).sample(train, p["FEW_SHOT"])
@@ -117,14 +143,15 @@ def main() -> None:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
         model = get_peft_model(model, training.lora_config(p["LORA_R"], p["LORA_ALPHA"], dropout=0.05))
         train_ds = datasets.Dataset.from_list(
-            [{"prompt": price_messages(r), "completion": [{"role": "assistant", "content": answer(r["price"])}]}
-             for r in train])
+            [{"prompt": price_messages(r, similar=s), "completion": [{"role": "assistant", "content": answer(r["price"])}]}
+             for r, s in zip(train, most_similar(vec, X, train, train, p["NEIGHBOURS"], exclude_self=True))])
 
         def score_tuned(step: int) -> None:
             model.eval()
             model.config.use_cache = True
             judge(f"fine-tuned, {step} steps", [price.parse_price(x) for x in evaluate.generate_answers(
-                model, tokenizer, [price_messages(r) for r in test], max_new_tokens=7, batch_size=64, progress=False)])
+                model, tokenizer, [price_messages(r, similar=sim) for r, sim in zip(test, test_similar)],
+                max_new_tokens=7, batch_size=64, progress=False)])
             model.train()
             model.config.use_cache = False
 

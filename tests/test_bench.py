@@ -66,6 +66,12 @@ def test_price_benchmark_prompts_and_trains_as_notebook_08_does():
                                              add_generation_prompt=True)
     shown = "".join("".join(o.get("text", "")) for c in code for o in c["outputs"])
     assert rendered in shown
+    # and the fine-tune's prompt, with the most similar training listings' prices, which the notebook prints too
+    assert "most_similar(train, exclude_self=True)" in source
+    vec, X = price_seeds.tfidf(splits["train"])
+    similar = price_seeds.most_similar(vec, X, splits["train"], splits["test"][:1], p["NEIGHBOURS"])
+    assert tokenizer.apply_chat_template(price_seeds.price_messages(splits["test"][0], similar=similar[0]), tokenize=False,
+                                         add_generation_prompt=True) in shown
 
 
 def test_preference_benchmark_runs_notebook_07_with_only_the_seed_changed():
