@@ -10,7 +10,7 @@ Reports each model's test MAE per seed and mean ± sd.
 ``--steps 12 48 192`` trains one seed for the largest number of steps instead, scoring the adapter on the test
 split at each of the steps given: how much the fine-tune gains from training longer than the notebook can.
 
-    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 12 minutes on 2 CPU cores)
+    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 17 minutes on 2 idle CPU cores)
     .venv/bin/python bench/price_seeds.py --steps 12 48 96 192 --seed 0
 
 The notebook's parameters (cut length, learning rate, LoRA shape, few-shot count) are read from its parameters
