@@ -5,7 +5,7 @@
   or None when it names none;
 - ``score``: the measures every model in the notebook is judged by — mean absolute error in dollars, the share
   of estimates within 20 % or $20 of the true price, and the error by price band — one function for all;
-- ``bootstrap_interval``: a 95 % interval for any of those figures, by resampling the test rows.
+- ``bootstrap_interval``: a 95 % interval for a mean (the MAE, a paired difference), by resampling the test rows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import math
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,17 +123,19 @@ def score(estimates: Sequence[float | None], truths: Sequence[float], fallback: 
     return Scores(len(truths), sum(errors) / len(errors), within, unparsed, by_band, tuple(errors))
 
 
-def bootstrap_interval(values: Sequence[float], statistic: Callable[[Sequence[float]], float] | None = None,
-                       n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """A percentile bootstrap interval for ``statistic`` (the mean by default) of ``values``, e.g. ``Scores.errors``."""
-    if not values:
+def bootstrap_interval(values: Sequence[float], n_resamples: int = 2000, seed: int = 0,
+                       level: float = 0.95) -> tuple[float, float]:
+    """A percentile bootstrap interval for the mean of ``values`` (e.g. ``Scores.errors``, or paired differences):
+    resample them with replacement ``n_resamples`` times, and take the middle ``level`` of the resamples' means."""
+    import numpy as np
+
+    if len(values) == 0:
         raise PriceError("a bootstrap needs at least one value")
     if not 0 < level < 1:
         raise PriceError(f"level is a probability in (0, 1), not {level!r}")
-    statistic = statistic or (lambda v: sum(v) / len(v))
-    rng = random.Random(seed)
-    n = len(values)
-    stats = sorted(statistic([values[rng.randrange(n)] for _ in range(n)]) for _ in range(n_resamples))
+    v = np.asarray(values, dtype=float)
+    picks = np.random.default_rng(seed).integers(0, len(v), size=(n_resamples, len(v)))
+    stats = np.sort(v[picks].mean(axis=1)).tolist()  # all resamples at once: milliseconds, not a second per call
     tail = (1 - level) / 2
     return stats[int(tail * n_resamples)], stats[min(n_resamples - 1, int((1 - tail) * n_resamples))]
 
