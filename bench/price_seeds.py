@@ -1,16 +1,18 @@
 """Notebook 08's price models over several seeds, and its fine-tune trained for longer.
 
-For each seed, the whole of notebook 08 as a student with ``SEED = seed`` would run it: the same curation and
-split (``utils.price.curate``, which the notebook asserts equal to its own steps), the baselines (median of the
-category, TF-IDF + ridge with its penalty picked on validation, the median price of the most similar training
-listings), the language model prompted zero- and few-shot, and the notebook's QLoRA fine-tune, which reads the
-most similar training listings' prices; every model scored on the test split by ``utils.price.score``.
-Reports each model's test MAE per seed and mean ± sd.
+Notebook 08 as a student with ``SEED = seed`` would run it, for each seed. The curation and the split are the
+notebook's (``utils.price.curate``, which the notebook asserts equal to its own steps; the split's shuffle is seed 0
+whatever ``SEED`` is), so every seed is judged on the same 327 test listings. What does not depend on the seed runs
+once: the median of the category, TF-IDF + ridge with its penalty picked on validation, the median price of the
+most similar training listings, the language model prompted zero-shot (greedy). What ``SEED`` changes runs per
+seed: the few-shot examples, and the notebook's QLoRA fine-tune (the adapters' start and the batches), which
+reads the most similar training listings' prices. Every model is scored on the test split by
+``utils.price.score``; reports each model's test MAE per seed and mean ± sd.
 
 ``--steps 12 48 192`` trains one seed for the largest number of steps instead, scoring the adapter on the test
 split at each of the steps given: how much the fine-tune gains from training longer than the notebook can.
 
-    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 17 minutes on 2 idle CPU cores)
+    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 15 minutes on 2 idle CPU cores)
     .venv/bin/python bench/price_seeds.py --steps 12 48 96 192 --seed 0
 
 The notebook's parameters (cut length, learning rate, LoRA shape, few-shot count) are read from its parameters
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 NOTEBOOK = ROOT / "notebooks" / "08_price_curation.ipynb"
 QUESTION = "How much does this cost? Answer with a price in dollars."
+GENERATION_BATCH = 64  # the notebook's GENERATION_BATCH on the cpu profile (answers depend a little on the batching)
 
 
 def notebook_parameters() -> dict:
@@ -107,51 +110,58 @@ def main() -> None:
                                                          "NEIGHBOURS")},
           flush=True)
 
-    def run(seed: int, steps: list[int]) -> dict[str, float]:
-        splits = price.curate(raw, tokenizer, p["DESCRIPTION_TOKENS"], seed=seed,
-                              outlier_factor=p["OUTLIER_FACTOR"], shares=p["SHARES"])
-        train, validation, test = (splits[n] for n in price.SPLITS)
-        truth = [r["price"] for r in test]
-        median = float(np.median([r["price"] for r in train]))
-        maes: dict[str, float] = {}
+    splits = price.curate(raw, tokenizer, p["DESCRIPTION_TOKENS"], outlier_factor=p["OUTLIER_FACTOR"],
+                          shares=p["SHARES"])  # the notebook's split: seed 0, whatever SEED is
+    train, validation, test = (splits[n] for n in price.SPLITS)
+    truth = [r["price"] for r in test]
+    median = float(np.median([r["price"] for r in train]))
+    vec, X = tfidf(train)
+    test_similar = most_similar(vec, X, train, test, p["NEIGHBOURS"])
+    train_ds = datasets.Dataset.from_list(
+        [{"prompt": price_messages(r, similar=s), "completion": [{"role": "assistant", "content": answer(r["price"])}]}
+         for r, s in zip(train, most_similar(vec, X, train, train, p["NEIGHBOURS"], exclude_self=True))])
 
-        def judge(name, estimates):
-            s = price.score(estimates, truth, fallback=median)
-            maes[name] = s.mae
-            print(f"seed {seed} · {name:<28} {s}", flush=True)
+    def judge(maes, label, name, estimates):
+        s = price.score(estimates, truth, fallback=median)
+        maes[name] = s.mae
+        print(f"{label} · {name:<28} {s}", flush=True)
 
-        by_category = {c: float(np.median([r["price"] for r in train if r["category"] == c]))
-                       for c in {r["category"] for r in train}}
-        judge("median of the category", [by_category[r["category"]] for r in test])
+    def generate(model, conversations, max_new_tokens):
+        return [price.parse_price(x) for x in evaluate.generate_answers(
+            model, tokenizer, conversations, max_new_tokens=max_new_tokens, batch_size=GENERATION_BATCH, progress=False)]
 
-        vec, X = tfidf(train)
-        y = np.log([r["price"] for r in train])
-        val_truth = [r["price"] for r in validation]
-        alpha = min((0.1, 0.3, 1.0, 3.0), key=lambda al: price.score(np.exp(Ridge(alpha=al).fit(X, y).predict(
-            vec.transform([listing_text(r) for r in validation]))).tolist(), val_truth).mae)
-        judge("TF-IDF + ridge", np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([listing_text(r) for r in test]))).tolist())
-        test_similar = most_similar(vec, X, train, test, p["NEIGHBOURS"])
-        judge("median of the most similar", [float(np.median([s["price"] for s in similar])) for similar in test_similar])
-
-        model = models.load_model(profile)
+    # what no seed changes: the baselines and the zero-shot prompt (greedy answers)
+    fixed: dict[str, float] = {}
+    by_category = {c: float(np.median([r["price"] for r in train if r["category"] == c]))
+                   for c in {r["category"] for r in train}}
+    judge(fixed, "any seed", "median of the category", [by_category[r["category"]] for r in test])
+    y = np.log([r["price"] for r in train])
+    val_truth = [r["price"] for r in validation]
+    alpha = min((0.1, 0.3, 1.0, 3.0), key=lambda al: price.score(np.exp(Ridge(alpha=al).fit(X, y).predict(
+        vec.transform([listing_text(r) for r in validation]))).tolist(), val_truth).mae)
+    judge(fixed, "any seed", "TF-IDF + ridge",
+          np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([listing_text(r) for r in test]))).tolist())
+    judge(fixed, "any seed", "median of the most similar",
+          [float(np.median([s["price"] for s in similar])) for similar in test_similar])
+    model = models.load_model(profile)
+    judge(fixed, "any seed", "LLM zero-shot", generate(model, [price_messages(r) for r in test], 8))
+    seeds = [a.seed] if a.steps else a.seeds
+    per_seed: dict[int, dict[str, float]] = {seed: {} for seed in seeds}
+    for seed in seeds:  # what SEED changes, part 1: the few-shot examples (the untuned model, as in the notebook)
         shots = random.Random(seed).sample(train, p["FEW_SHOT"])
-        for name, convs in (("LLM zero-shot", [price_messages(r) for r in test]),
-                            ("LLM few-shot", [price_messages(r, shots) for r in test])):
-            judge(name, [price.parse_price(x) for x in evaluate.generate_answers(
-                model, tokenizer, convs, max_new_tokens=8, batch_size=64, progress=False)])
+        judge(per_seed[seed], f"seed {seed}", "LLM few-shot", generate(model, [price_messages(r, shots) for r in test], 8))
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
+    model = get_peft_model(model, training.lora_config(p["LORA_R"], p["LORA_ALPHA"], dropout=0.05))
 
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=profile.gradient_checkpointing)
-        model = get_peft_model(model, training.lora_config(p["LORA_R"], p["LORA_ALPHA"], dropout=0.05))
-        train_ds = datasets.Dataset.from_list(
-            [{"prompt": price_messages(r, similar=s), "completion": [{"role": "assistant", "content": answer(r["price"])}]}
-             for r, s in zip(train, most_similar(vec, X, train, train, p["NEIGHBOURS"], exclude_self=True))])
+    def run(seed: int, steps: list[int]) -> None:
+        """What SEED changes, part 2: the adapters' start and the batches."""
+        maes = per_seed[seed]
 
         def score_tuned(step: int) -> None:
             model.eval()
             model.config.use_cache = True
-            judge(f"fine-tuned, {step} steps", [price.parse_price(x) for x in evaluate.generate_answers(
-                model, tokenizer, [price_messages(r, similar=sim) for r, sim in zip(test, test_similar)],
-                max_new_tokens=7, batch_size=64, progress=False)])
+            judge(maes, f"seed {seed}", f"fine-tuned, {step} steps",
+                  generate(model, [price_messages(r, similar=sim) for r, sim in zip(test, test_similar)], 7))
             model.train()
             model.config.use_cache = False
 
@@ -173,15 +183,18 @@ def main() -> None:
             print(f"seed {seed}: {max(steps)} steps in {time.perf_counter() - start:.0f} s (with scoring) · losses "
                   f"{[round(h['loss'], 3) for h in trainer.state.log_history if 'loss' in h]}", flush=True)
         score_tuned(max(steps))
-        return maes
 
     if a.steps:
         run(a.seed, sorted(a.steps))
         return
-    per_seed = [run(seed, [profile.max_steps]) for seed in a.seeds]  # the notebook's steps and batch: the profile's
-    print(f"\ntest MAE over seeds {a.seeds} (cpu profile, {profile.max_steps} steps × {profile.batch_size}):")
-    for name in per_seed[0]:
-        values = [m[name] for m in per_seed]
+    for seed in seeds:
+        run(seed, [profile.max_steps])  # the notebook's steps and batch: the profile's
+    print(f"\ntest MAE over seeds {seeds} (cpu profile, {profile.max_steps} steps × {profile.batch_size}; "
+          f"{len(test)} test listings, the same for every seed):")
+    for name, mae in fixed.items():
+        print(f"  {name:<28} ${mae:.2f} for every seed")
+    for name in per_seed[seeds[0]]:
+        values = [per_seed[seed][name] for seed in seeds]
         sd = statistics.stdev(values) if len(values) > 1 else 0.0
         print(f"  {name:<28} " + " · ".join(f"${v:.2f}" for v in values)
               + f" → mean ${statistics.mean(values):.2f} ± {sd:.2f} ({sd / statistics.mean(values):.0%})")

@@ -56,10 +56,12 @@ def test_price_benchmark_prompts_and_trains_as_notebook_08_does():
     assert f'QUESTION = "{price_seeds.QUESTION}"' in source
     assert 'return f"Price is ${p:.0f}"' in source and price_seeds.answer(149.4) == "Price is $149"
     assert "MAX_STEPS = MAX_STEPS or profile.max_steps" in source and "BATCH_SIZE or profile.batch_size" in source
+    assert f'GENERATION_BATCH = {{"cpu": {price_seeds.GENERATION_BATCH}, ' in source
+    assert "split_by_category(capped, shares=SHARES)" in source  # the split's seed is fixed, as in the bench
     # the prompt the notebook prints (its first test listing, one few-shot example) is the bench's, token for token
     p = price_seeds.notebook_parameters()
     tokenizer = models.load_tokenizer(runtime.resolve_profile("cpu"))
-    splits = price.curate(price.load_listings(), tokenizer, p["DESCRIPTION_TOKENS"], seed=p["SEED"],
+    splits = price.curate(price.load_listings(), tokenizer, p["DESCRIPTION_TOKENS"],
                           outlier_factor=p["OUTLIER_FACTOR"], shares=p["SHARES"])
     shots = random.Random(p["SEED"]).sample(splits["train"], p["FEW_SHOT"])
     rendered = tokenizer.apply_chat_template(price_seeds.price_messages(splits["test"][0], shots[:1]), tokenize=False,
