@@ -12,7 +12,7 @@ reads the most similar training listings' prices. Every model is scored on the t
 ``--steps 12 48 192`` trains one seed for the largest number of steps instead, scoring the adapter on the test
 split at each of the steps given: how much the fine-tune gains from training longer than the notebook can.
 
-    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 15 minutes on 2 idle CPU cores)
+    .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 13 minutes on 2 idle CPU cores)
     .venv/bin/python bench/price_seeds.py --steps 12 48 96 192 --seed 0
 
 The notebook's parameters (cut length, learning rate, LoRA shape, few-shot count) are read from its parameters
@@ -55,8 +55,8 @@ def price_messages(r: dict, shots=(), similar=()) -> list[dict]:
                   {"role": "assistant", "content": answer(s["price"])}]
     listing = f"{r['title']}\n{r['description']}"
     if similar:
-        known = "\n".join(f"- {s['title']}: ${s['price']:.0f}" for s in similar)
-        listing = f"Similar listings and their prices:\n{known}\n\nThis listing:\n{listing}"
+        known = ", ".join(f"${p:.0f}" for p in sorted(s["price"] for s in similar))
+        listing = f"Prices of the most similar listings: {known}\n\n{listing}"
     return turns + [{"role": "user", "content": listing}]
 
 
