@@ -14,6 +14,10 @@ split at each of the steps given: how much the fine-tune gains from training lon
 
     .venv/bin/python bench/price_seeds.py                  # 3 seeds (about 13 minutes on 2 idle CPU cores)
     .venv/bin/python bench/price_seeds.py --steps 12 48 96 192 --seed 0
+    .venv/bin/python bench/price_seeds.py --zero-shot-tokens 8 24   # zero-shot's answer budget (about 3 minutes)
+
+``--zero-shot-tokens`` scores only the zero-shot prompt, once per budget of new tokens, and prints the answers
+that hold a number only with the larger budgets: is the notebook's 8 what keeps zero-shot unparsed?
 
 The notebook's parameters (cut length, learning rate, LoRA shape, few-shot count) are read from its parameters
 cell and its steps and batch are the profile's, as in the notebook, so the two cannot drift apart; the prompt and the answer format are this file's, and tests/test_bench.py
@@ -91,6 +95,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--steps", type=int, nargs="+", help="train one seed (--seed) this long, scoring at each")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--zero-shot-tokens", type=int, nargs="+", help="score only zero-shot, with each answer budget")
     a = ap.parse_args()
 
     import numpy as np
@@ -144,6 +149,22 @@ def main() -> None:
     judge(fixed, "any seed", "median of the most similar",
           [float(np.median([s["price"] for s in similar])) for similar in test_similar])
     model = models.load_model(profile)
+    if a.zero_shot_tokens:
+        budgets = sorted(a.zero_shot_tokens)
+        answers = {}
+        for n in budgets:
+            start = time.perf_counter()
+            answers[n] = evaluate.generate_answers(model, tokenizer, [price_messages(r) for r in test],
+                                                   max_new_tokens=n, batch_size=GENERATION_BATCH, progress=False)
+            judge(fixed, f"{time.perf_counter() - start:.0f} s", f"LLM zero-shot, {n} tokens",
+                  [price.parse_price(x) for x in answers[n]])
+        for n in budgets[1:]:
+            gained = [(r, x) for r, x, y in zip(test, answers[n], answers[budgets[0]])
+                      if price.parse_price(x) is not None and price.parse_price(y) is None]
+            print(f"\n{len(gained)} answers hold a number with {n} new tokens but not with {budgets[0]}:")
+            for r, x in gained:
+                print(f"  true ${r['price']:.0f} · parsed {price.parse_price(x)} · {x!r}")
+        return
     judge(fixed, "any seed", "LLM zero-shot", generate(model, [price_messages(r) for r in test], 8))
     seeds = [a.seed] if a.steps else a.seeds
     per_seed: dict[int, dict[str, float]] = {seed: {} for seed in seeds}
