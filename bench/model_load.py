@@ -40,7 +40,7 @@ def main() -> None:
     for label, m in (("4-bit NF4", model), ("float32", models.load_model(profile, quantize=False))):
         t = time.perf_counter()
         with torch.no_grad():
-            m.generate(**inputs, max_new_tokens=32, min_new_tokens=32, do_sample=False)
+            m.generate(**inputs.to(m.device), max_new_tokens=32, min_new_tokens=32, do_sample=False)
         s = time.perf_counter() - t
         print(f"{'generate 32 tokens, ' + label:<32} {s:6.1f} s  ({32 / s:.1f} tokens/s, {torch.get_num_threads()} threads)")
 
