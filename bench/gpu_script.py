@@ -2,8 +2,8 @@
 
 The GPU check of the training script: each configuration in scripts/accelerate/ that fits this machine —
 one GPU; DDP over every GPU (over one process when there is one GPU); FSDP with the 4-bit weights sharded
-(over one process when there is one GPU) — trains the gpu profile for a few steps, on bench/gpu_notebook.py's
-tiny random Llama (no download, no token). Prints each run's losses, time and peak CUDA memory, and one table
+(over one process when there is one GPU) — trains the gpu profile for a few steps, on bench/llama_standin.py's
+tiny random Llama with a Llama-2-like tokenizer (no download, no token). Prints each run's losses, time and peak CUDA memory, and one table
 row per configuration to paste into bench/RESULTS.md with the GPU named.
 
     python bench/gpu_script.py [--steps 6]
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
@@ -34,14 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     if not torch.cuda.is_available():
         sys.exit("No CUDA GPU here: this runs scripts/train_sft.py on GPUs and needs at least one.")
-    import importlib.util
-
-    from utils import models
-
-    spec = importlib.util.spec_from_file_location("gpu_notebook", ROOT / "bench" / "gpu_notebook.py")
-    assert spec and spec.loader
-    gpu_notebook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gpu_notebook)  # its tiny random Llama
+    import llama_standin
 
     gpus = torch.cuda.device_count()
     accelerate = str(Path(sys.executable).with_name("accelerate"))
@@ -49,7 +43,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = os.path.join(tmp, "tiny")
-        gpu_notebook.tiny_model(str(models.smollm2_dir()), model_dir)
+        llama_standin.build(model_dir)
         env = {**os.environ, "COURSE_PROFILE": "gpu", "COURSE_GPU_MODEL": model_dir, "HF_HUB_OFFLINE": "1"}
         for config, processes in configs:
             cmd = [accelerate, "launch", "--config_file", str(ROOT / "scripts" / "accelerate" / config),
@@ -67,7 +61,7 @@ def main() -> None:
             rows.append((config, processes, "passed", " → ".join(f"{x:.3f}" for x in r["losses"][::2]),
                          f"{r['train_seconds']} s", f"{r.get('peak_cuda_gb', float('nan')):.2f} GB"))
     name = torch.cuda.get_device_name(0)
-    print(f"\n=== scripts/train_sft.py, tiny random Llama, {gpus} × {name}, {datetime.now():%Y-%m-%d}")
+    print(f"\n=== scripts/train_sft.py, Llama 2 stand-in (tiny, random), {gpus} × {name}, {datetime.now():%Y-%m-%d}")
     for row in rows:
         print("| " + " | ".join(str(x) for x in row) + " |")
     if any(row[2] != "passed" for row in rows):

@@ -29,6 +29,22 @@ class ProfileError(ValueError):
     """A profile was asked for that does not exist or cannot run here."""
 
 
+class AnswerCheckFailed(AssertionError):
+    """A model's answer is not what a working setup gives (``expect_answer``)."""
+
+
+def expect_answer(ok: object, message: str) -> None:
+    """``assert ok, message`` for claims about what the language model *answers* (it knows a fact, it names the
+    team in the context), as opposed to claims about code (shapes, equal losses, masks).
+
+    For a student both are assertions: ``AnswerCheckFailed`` is an ``AssertionError``. The GPU check
+    (bench/gpu_notebook.py), whose stand-in model answers noise, records these as "needs the real model" and
+    runs on to the next cell; any other exception fails it. Every notebook marks such claims this way.
+    """
+    if not ok:
+        raise AnswerCheckFailed(message)
+
+
 @dataclass(frozen=True)
 class Runtime:
     """Facts about the machine the notebook runs on."""
