@@ -104,3 +104,72 @@ def test_expect_answer():
     runtime.expect_answer(True, "fine")
     with pytest.raises(AssertionError, match="the model should know this one"):
         runtime.expect_answer("" != "", "the model should know this one")
+
+
+def fake_wheel(path, files: dict[str, bytes], name="demo", version="1.0"):
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {**files, f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{n},,\n" for n in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+        z.writestr(f"{info}/RECORD", record)
+    return path
+
+
+def test_the_wheelhouse_keeps_one_cuda_major_of_bitsandbytes(tmp_path):
+    import zipfile
+
+    import gpu_wheelhouse
+
+    libs = ["cpu", "cuda118", "cuda128", "cuda130", "cuda132", "rocm64", "xpu2026"]
+    files = {f"bitsandbytes/libbitsandbytes_{lib}.so": b"x" * 1000 for lib in libs}
+    wheel = fake_wheel(tmp_path / "bitsandbytes-0.50.2-py3-none-any.whl", {**files, "bitsandbytes/__init__.py": b""},
+                       name="bitsandbytes", version="0.50.2")
+    gpu_wheelhouse.prune_bitsandbytes(wheel, 13)
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        record = z.read("bitsandbytes-0.50.2.dist-info/RECORD").decode()
+    kept = {n.rsplit("_", 1)[-1].removesuffix(".so") for n in names if "libbitsandbytes" in n}
+    assert kept == {"cpu", "cuda130", "cuda132"} and "bitsandbytes/__init__.py" in names
+    assert "cuda128" not in record and "cuda130" in record
+    with pytest.raises(ValueError, match="no library for CUDA 14"):
+        gpu_wheelhouse.prune_bitsandbytes(wheel, 14)
+
+
+def test_the_wheelhouse_leaves_to_the_image_what_it_has():
+    import gpu_wheelhouse
+
+    image = {"torch": "2.11.0", "transformers": "5.17.0", "numpy": "2.5.2", "filelock": None, "safetensors": "0.8.0"}
+    assert not gpu_wheelhouse.carry("torch", "==2.13.0", "2.13.0", image)  # the image's CUDA build, always
+    assert not gpu_wheelhouse.carry("nvidia-cublas", ">=13", None, {})
+    assert gpu_wheelhouse.carry("transformers", "==5.23.0", "5.23.0", image)  # the course's pin, not the image's
+    assert not gpu_wheelhouse.carry("safetensors", "==0.8.0", "0.8.0", image)
+    assert not gpu_wheelhouse.carry("numpy", ">=1.24", None, image) and not gpu_wheelhouse.carry("filelock", "", None, image)
+    assert gpu_wheelhouse.carry("numpy", "<2", None, image)  # the image's version does not satisfy it
+    assert gpu_wheelhouse.carry("trl", "==1.16.0", "1.16.0", image)
+
+
+def test_the_wheelhouse_parts_fit_and_pieces_join_on_install(tmp_path):
+    import gpu_wheelhouse
+
+    parts = gpu_wheelhouse.split_parts({"a": 50, "b": 40, "c": 30, "d": 20, "e": 10}, 60)
+    assert all(sum({"a": 50, "b": 40, "c": 30, "d": 20, "e": 10}[n] for n in p) <= 60 for p in parts)
+    assert sorted(n for p in parts for n in p) == list("abcde") and len(parts) == 3
+    with pytest.raises(ValueError, match="over the"):
+        gpu_wheelhouse.split_parts({"big": 61}, 60)
+    wheel = fake_wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b"ANSWER = 42\n" + b"#" * 5000})
+    whole = wheel.read_bytes()
+    pieces = gpu_wheelhouse.cut(wheel, 2500)
+    assert len(pieces) == 3 and not wheel.exists() and b"".join(p.read_bytes() for p in pieces) == whole
+    target, staging = tmp_path / "site", tmp_path / "staging"
+    for i, piece in enumerate(pieces):  # each piece in its own part, as on the device: one call per part
+        part = tmp_path / f"part{i + 1}"
+        part.mkdir()
+        piece.rename(part / piece.name)
+        installed = gpu_wheelhouse.install(part, staging, target)
+        assert installed == ([] if i < 2 else ["demo-1.0-py3-none-any.whl"])
+    assert (target / "demo" / "__init__.py").read_bytes().startswith(b"ANSWER = 42")
