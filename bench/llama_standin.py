@@ -65,9 +65,9 @@ def build_tokenizer(target: str | Path):
     """Save the stand-in tokenizer to ``target`` and return it, loaded as transformers loads Llama 2's."""
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-    fast = PreTrainedTokenizerFast(tokenizer_object=train_tokenizer(), bos_token="<s>", eos_token="</s>",
-                                   unk_token="<unk>", model_max_length=4096)
-    fast.chat_template = None
+    fast = PreTrainedTokenizerFast(tokenizer_object=train_tokenizer())
+    fast.bos_token, fast.eos_token, fast.unk_token = "<s>", "</s>", "<unk>"
+    fast.model_max_length, fast.chat_template = 4096, None
     fast.save_pretrained(str(target))
     return AutoTokenizer.from_pretrained(str(target))
 
