@@ -148,7 +148,7 @@ def main() -> None:
           np.exp(Ridge(alpha=alpha).fit(X, y).predict(vec.transform([listing_text(r) for r in test]))).tolist())
     judge(fixed, "any seed", "median of the most similar",
           [float(np.median([s["price"] for s in similar])) for similar in test_similar])
-    model = models.load_model(profile)
+    model = models.load_model(profile, cpu_bf16=True)  # as the notebook: bf16 matmuls where the CPU has them
     if a.zero_shot_tokens:
         budgets = sorted(a.zero_shot_tokens)
         answers = {}

@@ -57,6 +57,9 @@ def test_price_benchmark_prompts_and_trains_as_notebook_08_does():
     assert 'return f"Price is ${p:.0f}"' in source and price_seeds.answer(149.4) == "Price is $149"
     assert "MAX_STEPS = MAX_STEPS or profile.max_steps" in source and "BATCH_SIZE or profile.batch_size" in source
     assert f'GENERATION_BATCH = {{"cpu": {price_seeds.GENERATION_BATCH}, ' in source
+    bench_source = (utils.ROOT / "bench" / "price_seeds.py").read_text(encoding="utf-8")
+    assert source.count("models.load_model(profile, cpu_bf16=True)") == 1  # one model, and bf16 as in the bench
+    assert bench_source.count("models.load_model(profile, cpu_bf16=True)") == 1
     assert "split_by_category(capped, shares=SHARES)" in source  # the split's seed is fixed, as in the bench
     # the prompt the notebook prints (its first test listing, one few-shot example) is the bench's, token for token
     p = price_seeds.notebook_parameters()

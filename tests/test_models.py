@@ -124,3 +124,19 @@ def test_original_weight_is_read_from_safetensors(profile, model4):
     assert 0.01 < relative < 0.2, relative  # lossy, but close: NF4's round trip
     with pytest.raises(KeyError, match="no safetensors file"):
         models.original_weight(profile, "model.no_such.weight")
+
+
+def test_cpu_bf16_only_where_the_cpu_has_it_and_answers_as_float32_does(profile, tokenizer, model4, monkeypatch):
+    assert not models.uses_cpu_bf16(model4)  # the default: float32, as every notebook before 08
+    monkeypatch.setattr(models, "cpu_has_bf16", lambda: False)
+    assert not models.uses_cpu_bf16(models.load_model(profile, cpu_bf16=True))  # no bf16 in hardware: unchanged
+    monkeypatch.setattr(models, "cpu_has_bf16", lambda: True)
+    fast = models.load_model(profile, cpu_bf16=True)
+    assert models.uses_cpu_bf16(fast)
+    ids = tokenizer("The capital of France is", return_tensors="pt")
+    with torch.no_grad():
+        exact, rounded = (m(**ids).logits[0, -1].float().log_softmax(-1) for m in (model4, fast))
+    assert rounded.dtype == torch.float32  # the layers hand back float32
+    assert exact.argmax() == rounded.argmax()
+    top = exact.topk(10).indices
+    assert (exact[top] - rounded[top]).abs().max() < 0.5, (exact[top] - rounded[top])

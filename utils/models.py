@@ -166,8 +166,12 @@ def load_tokenizer(profile: Profile):
 
 
 def load_model(profile: Profile, quantize: bool = True, attn_implementation: str | None = None, *,
-               local_rank: int = 0, fsdp: bool = False):
+               local_rank: int = 0, fsdp: bool = False, cpu_bf16: bool = False):
     """The profile's causal LM, 4-bit NF4 by default (``quantize=False`` for full precision).
+
+    ``cpu_bf16=True`` (the ``cpu`` profile, 4-bit): the 4-bit layers multiply in bf16 instead of float32
+    where the CPU has bf16 in hardware (AVX-512 BF16, as the CI machines); elsewhere, and on GPUs, it changes
+    nothing. See ``uses_cpu_bf16``.
 
     ``attn_implementation="eager"`` is needed to read attention weights
     (``output_attentions=True`` returns nothing under SDPA).
@@ -199,7 +203,39 @@ def load_model(profile: Profile, quantize: bool = True, attn_implementation: str
     model.eval()
     if profile.name == "cpu" and quantize:
         _keep_4bit_layout_trainable(model)
+        if cpu_bf16 and cpu_has_bf16():
+            _compute_4bit_in_bf16(model)
     return model
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX-512 BF16; AMX CPUs have it too)."""
+    from bitsandbytes.functional import has_avx512bf16
+
+    return bool(has_avx512bf16())
+
+
+def uses_cpu_bf16(model) -> bool:
+    """Whether ``load_model(..., cpu_bf16=True)`` switched this model's 4-bit layers to bf16.
+
+    Why (bench/cpu_bf16.py on the 2-core CI machine, figures in bench/RESULTS.md): a bf16 matmul of
+    SmolLM2's shapes runs about 4× a float32 one; whole passes gain less, as dequantizing and attention
+    stay as they were. Inputs, outputs, norms, the LM head and the LoRA adapters stay float32.
+    """
+    import bitsandbytes as bnb
+    import torch
+
+    return any(isinstance(m, bnb.nn.Linear4bit) and m.compute_dtype == torch.bfloat16 for m in model.modules())
+
+
+def _compute_4bit_in_bf16(model) -> None:
+    """Every 4-bit layer casts its input to bf16, multiplies in bf16, and hands back its input's dtype."""
+    import bitsandbytes as bnb
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            module.compute_dtype = torch.bfloat16
 
 
 def _keep_4bit_layout_trainable(model) -> None:
