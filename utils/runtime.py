@@ -286,12 +286,13 @@ def published_peak_tflops(gpu_name: str | None, dtype_name: str) -> float | None
 
 
 def cpu_peak_gflops() -> tuple[float, str] | None:
-    """An upper bound on a CPU's float32 peak from /proc/cpuinfo: CPUs × clock × FLOPs per cycle, and how.
+    """A nominal estimate of a CPU's float32 peak from /proc/cpuinfo: CPUs × clock × FLOPs per cycle, and how.
 
     FLOPs per cycle: 2 fused multiply-add units × 2 FLOPs × the vector width in floats (16 with AVX-512, 8
-    with AVX2). An upper bound, not a data sheet: it counts logical CPUs (two hyper-threads share one core's
-    units), assumes two FMA units (some AVX-512 parts have one), and virtual machines report a nominal clock
-    that turbo can exceed.
+    with AVX2). A nominal figure, not a data sheet and not a bound: it counts logical CPUs (two hyper-threads
+    share one core's units) and assumes two FMA units (some AVX-512 parts have one), which make it high; and it
+    takes the clock /proc/cpuinfo reports, often the base clock of a virtual machine, which turbo exceeds, so a
+    measured matmul can pass it.
     Returns None where /proc/cpuinfo is unavailable (macOS, Windows).
     """
     try:
@@ -306,4 +307,4 @@ def cpu_peak_gflops() -> tuple[float, str] | None:
     cores = os.cpu_count() or 1
     ghz = sum(mhz) / len(mhz) / 1000
     peak = cores * ghz * 2 * 2 * width
-    return peak, f"{cores} CPUs × {ghz:.2f} GHz × 2 FMA units × 2 FLOPs × {width} floats ({isa}), an upper bound"
+    return peak, f"{cores} CPUs × {ghz:.2f} GHz × 2 FMA units × 2 FLOPs × {width} floats ({isa}), nominal: at the reported clock, which turbo can exceed"
