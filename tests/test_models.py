@@ -140,3 +140,24 @@ def test_cpu_bf16_only_where_the_cpu_has_it_and_answers_as_float32_does(profile,
     assert exact.argmax() == rounded.argmax()
     top = exact.topk(10).indices
     assert (exact[top] - rounded[top]).abs().max() < 0.5, (exact[top] - rounded[top])
+
+
+def test_publish_keeps_a_cache_another_process_published_first(tmp_path):
+    """Notebooks run in parallel in CI: two conversions at once must leave one complete cache, read intact."""
+    target = tmp_path / "model"
+
+    def write(marker):
+        def _write(tmp):
+            tmp.mkdir()
+            (tmp / "model.safetensors").write_text(marker)
+        return _write
+
+    models._publish(target, write("first"))
+    models._publish(target, write("second"))  # lost the race: the published cache stays as it was
+    assert (target / "model.safetensors").read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no temporary copy left behind
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "config.json").write_text("{}")  # an interrupted older cache, without weights
+    models._publish(stale, write("fresh"))
+    assert (stale / "model.safetensors").read_text() == "fresh" and not (stale / "config.json").exists()

@@ -287,12 +287,22 @@ def _smollm2_nf4_dir(profile: Profile) -> Path:
 
 
 def _publish(target: Path, write) -> None:
-    """Write a cache directory atomically: an interrupted write never leaves a half-made cache."""
+    """Write a cache directory atomically: an interrupted write never leaves a half-made cache.
+
+    Safe when several processes convert at once (notebooks run in parallel in CI): the first rename wins,
+    and a process that finds the cache already published keeps it and drops its own copy.
+    """
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     write(tmp)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    try:
+        tmp.rename(target)  # atomic; fails when the target exists and is not empty
+    except OSError:
+        if (target / "model.safetensors").is_file():  # published by another process meanwhile: the same files
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        shutil.rmtree(target, ignore_errors=True)  # a stale, incomplete cache from an interrupted older version
+        tmp.rename(target)
 
 
 def embedder_source(profile: Profile) -> str:
