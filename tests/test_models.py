@@ -143,7 +143,7 @@ def test_cpu_bf16_only_where_the_cpu_has_it_and_answers_as_float32_does(profile,
 
 
 def test_publish_keeps_a_cache_another_process_published_first(tmp_path):
-    """Notebooks run in parallel in CI: two conversions at once must leave one complete cache, read intact."""
+    """Two conversions at once (two notebooks started together) must leave one complete cache, read intact."""
     target = tmp_path / "model"
 
     def write(marker):
