@@ -290,8 +290,7 @@ def _publish(target: Path, write) -> None:
     """Write a cache directory atomically: an interrupted write never leaves a half-made cache.
 
     Safe when several processes convert at once (two notebooks or test workers started together): the first
-    rename wins,
-    and a process that finds the cache already published keeps it and drops its own copy.
+    rename wins, and a process that finds the cache already published keeps it and drops its own copy.
     """
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
