@@ -3,12 +3,17 @@
 1. Re-run pass: after nbval has run a notebook's cells top to bottom, every cell not tagged
    `long-running` runs a second time in the same kernel — instructors re-run cells, so each
    must survive it. The long-running cells (training, full evaluations) are skipped there.
-2. Per-notebook durations are printed at the end of the run, so every change sees where time goes.
+2. Under pytest-xdist (the Colab replica runs two notebooks at a time), the notebooks are ordered by their
+   stored cell times, longest first, so the longest one never starts last.
+3. Per-notebook durations are printed at the end of the run, so every change sees where time goes.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +28,13 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--no-rerun"):
-        return
+    if not config.getoption("--no-rerun"):
+        add_reruns(items)
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts the same way
+        items.sort(key=lambda item: -stored_seconds(Path(str(item.fspath))))
+
+
+def add_reruns(items):
     from nbval.plugin import IPyNbCell
 
     out, by_parent = [], defaultdict(list)
@@ -50,6 +60,20 @@ def pytest_collection_modifyitems(config, items):
                     )
                 )
     items[:] = out
+
+
+def stored_seconds(path: Path, _cache: dict = {}) -> float:  # noqa: B006 - a per-process cache
+    """The sum of a notebook's stored cell times (its execution metadata); 0 for any other file."""
+    if path not in _cache:
+        total = 0.0
+        if path.suffix == ".ipynb":
+            for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+                meta = cell.get("metadata", {}).get("execution", {})
+                if "iopub.execute_input" in meta and "shell.execute_reply" in meta:
+                    start, end = (datetime.fromisoformat(meta[k]) for k in ("iopub.execute_input", "shell.execute_reply"))
+                    total += (end - start).total_seconds()
+        _cache[path] = total
+    return _cache[path]
 
 
 def pytest_runtest_logreport(report):

