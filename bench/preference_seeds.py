@@ -1,13 +1,14 @@
-"""Notebook 07 over several seeds: the reward model's held-out accuracy and DPO's win rate over SFT.
+"""Notebook 07 over several seeds: the reward models and baselines on held-out pairs, DPO against the reference.
 
 For each seed, notebook 07 runs top to bottom exactly as a student with ``SEED = seed`` would run it (the
-parameters cell is the only thing changed), and its closing cell's ``results.json`` is collected: the reward
-model's test pairwise accuracy, the DPO model's win rate over the SFT model on the test prompts by the rule and by
-the reward model, and each model's share of rule-following answers. The seed sets the reward head's start, the
-adapters' start and the order of the training pairs; the split is the data card's. Reports each figure per seed
-and mean ± sd; asserts nothing.
+parameters cell is the only thing changed), and its closing cell's ``results.json`` is collected: each judge's
+test pairwise accuracy (the shorter answer, the bag of words, the reward model trained on format-only pairs and on
+all pairs), DPO's joint win rate over the reference (format and correctness together) with its lower 95 % bound,
+the paired difference in correct answers, and format / correctness / both at every judged step of the one DPO run.
+The seed sets the reward heads' start, the adapters' start and the order of the training pairs; the split is the
+data card's. Reports each figure per seed and mean ± sd; asserts nothing.
 
-    .venv/bin/python bench/preference_seeds.py              # seeds 0 1 2, about 8 minutes each on 2 CPU cores
+    .venv/bin/python bench/preference_seeds.py              # seeds 0 1 2, about 11 minutes each on 2 CPU cores
     .venv/bin/python bench/preference_seeds.py --seeds 0 1 2 3 4
 """
 

@@ -321,10 +321,10 @@ def test_dpo_estimate_counts_both_answers_and_the_reference():
 
 
 def test_dpo_trainer_reference_is_the_adapters_switched_off():
-    """TRL 1.16 copies a PeftModel's adapters as a 'ref' adapter; training.dpo_trainer removes it so that the
+    """TRL 1.16 copies a PeftModel's adapters as a 'ref' adapter; training.adapt_dpo_trainer removes it so that the
     reference is the model before DPO. The code path it relies on is TRL's own: no 'ref' adapter -> adapters off."""
     from trl import DPOTrainer
 
     source = inspect.getsource(DPOTrainer)
     assert 'adapter_name="ref" if "ref" in' in source
-    assert 'trainer.model.delete_adapter("ref")' in inspect.getsource(training.dpo_trainer)
+    assert 'trainer.model.delete_adapter("ref")' in inspect.getsource(training.adapt_dpo_trainer)

@@ -1,8 +1,10 @@
-"""utils.preferences: the shipped pairs, the rule that judges answers, win rates — bad input included."""
+"""utils.preferences: the shipped pairs, the format and content rules, win rates — bad input included."""
 
 import json
+import re
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -10,86 +12,132 @@ import utils
 from utils import preferences as P
 
 
-def test_shipped_pairs_match_the_generator_and_the_card():
+@pytest.fixture(scope="module")
+def rows():
+    return P.load_pairs()
+
+
+def test_shipped_pairs_match_the_generator_and_the_card(rows):
     out = subprocess.run([sys.executable, "datasets/preferences/generate.py", "--check"], cwd=utils.ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-    rows = P.load_pairs()
-    assert len(rows) >= 400
-    assert {r["kind"] for r in rows} == set(P.KINDS)
-    assert [len(P.load_pairs(split=s)) for s in P.SPLITS] == [374, 80, 82]
+    assert len(rows) == 540
+    assert Counter(r["kind"] for r in rows) == {k: 90 for k in P.KINDS}
+    assert [len(P.load_pairs(split=s)) for s in P.SPLITS] == [377, 79, 84]
+    assert all(isinstance(r["answer"], list) and r["answer"] for r in rows)
 
 
-def test_no_item_crosses_the_splits():
-    rows = P.load_pairs()
-    by_prompt = {}
+def test_no_duplicate_prompts(rows):
+    counts = Counter(r["prompt"] for r in rows)
+    assert [p for p, n in counts.items() if n > 1] == []
+
+
+def _item(r):
+    if r["kind"] in ("grounded", "unknown"):
+        return r["prompt"].split("\nQuestion:")[0]
+    if r["kind"] == "list":
+        return re.match(r"(?:List|Name) three (.*?)\. ", r["prompt"]).group(1)  # the category
+    if r["kind"] == "number":
+        return tuple(sorted(re.findall(r"\d+", r["prompt"].split("?")[0])))  # "9 minus 3" however worded
+    return r["prompt"].split("?")[0]
+
+
+def test_no_item_crosses_the_splits(rows):
+    splits = {}
     for r in rows:
-        item = r["prompt"].split("\nQuestion:")[0] if r["kind"] in ("grounded", "unknown") else r["prompt"]
-        if r["kind"] == "list":
-            item = r["prompt"].split(".")[0]  # "List three fruits"
-        by_prompt.setdefault(item, set()).add(r["split"])
-    assert all(len(splits) == 1 for splits in by_prompt.values())
+        splits.setdefault((r["kind"], _item(r)), set()).add(r["split"])
+    crossing = {k: v for k, v in splits.items() if len(v) > 1 and k[0] != "number"}
+    assert crossing == {}
 
 
-def test_fourth_phrasing_is_test_only():
-    rows = P.load_pairs()
-    fourth = "Answer with one word"  # first phrasing, in every split
-    assert any(fourth in r["prompt"] for r in rows if r["split"] == "train")
+def test_every_failure_type_appears_in_train_and_test(rows):
+    for split in ("train", "test"):
+        assert {r["failure"] for r in rows if r["split"] == split} == set(P.FAILURES)
+
+
+def test_test_wording_is_held_out(rows):
     test_only = "Give just one word as your answer."
     assert {r["split"] for r in rows if test_only in r["prompt"]} == {"test"}
+    assert any("Answer with one word" in r["prompt"] for r in rows if r["split"] == "train")
+    # a held-out closer or refusal appears in test and never in train
+    for phrase in ("Have a great day!", "I don't know. The passage leaves that out."):
+        seen = {r["split"] for r in rows if phrase in r["chosen"] or phrase in r["rejected"]}
+        assert "train" not in seen
 
 
-@pytest.mark.parametrize("kind, answer, expected", [
-    ("one_word", "Paris.", True),
-    ("one_word", "\"Paris\"", True),
-    ("one_word", "The capital is Paris.", False),
-    ("one_word", "", False),
-    ("number", "1,440", True),
-    ("number", "12.", True),
-    ("number", "$5", True),
-    ("number", "The answer is 12.", False),
-    ("number", "twelve", False),
-    ("list", "- a\n- b\n- c", True),
-    ("list", "- a\n\n- b\n- c\n", True),
-    ("list", "1. a\n2. b\n3. c", False),
-    ("list", "- a\n- b\n- c\n- d", False),
-    ("list", "- a - b - c", False),
-    ("list", "- a\n- \n- c", False),
-    ("sentence", "A noun is a word that names a thing.", True),
-    ("sentence", "A noun names a thing. It is a word.", False),
-    ("sentence", " ".join(["word"] * 31) + ".", False),
-    ("unknown", "I don't know.", True),
-    ("unknown", "I don\u2019t know", True),
-    ("unknown", "I do not know what time it opens.", True),
-    ("unknown", "It opens at 9:00.", False),
+def test_failure_labels_agree_with_the_judges(rows):
+    for r in rows:
+        want_chosen, want_rejected = P.FAILURE_SHAPES[r["failure"]]
+        assert (P.correct(r, r["chosen"]), P.follows(r, r["chosen"])) == want_chosen, r["id"]
+        assert (P.correct(r, r["rejected"]), P.follows(r, r["rejected"])) == want_rejected, r["id"]
+        assert P.good(r, r["chosen"]) or r["failure"] == "verbose_vs_wrong"
+        assert not P.good(r, r["rejected"])
+
+
+PERU = {"kind": "one_word", "answer": ["Lima"]}
+SUM = {"kind": "number", "answer": ["5"]}
+FRUITS = {"kind": "list", "answer": ["apple", "banana", "orange", "grape", "strawberry", "pear", "ice cream"]}
+VOLCANO = {"kind": "sentence", "answer": ["lava", "molten", "magma", "erupt"]}
+YEAR = {"kind": "grounded", "answer": ["1987"]}
+UNKNOWN = {"kind": "unknown", "answer": ["I don't know"]}
+
+
+@pytest.mark.parametrize("row, answer, is_correct, is_following", [
+    (PERU, "Lima", True, True),
+    (PERU, "lima.", True, True),
+    (PERU, "The capital of Peru is Lima.", True, False),
+    (PERU, "Quito", False, True),
+    (PERU, "Limassol", False, True),
+    (PERU, "", False, False),
+    (SUM, "5", True, True),
+    (SUM, "51", False, True),
+    (SUM, "5.5", False, True),
+    (SUM, "The answer is 5.", True, False),
+    (SUM, "It is 15 or 51.", False, False),
+    ({"kind": "number", "answer": ["12"]}, "$12", True, True),
+    ({"kind": "number", "answer": ["1440"]}, "1,440", True, True),
+    (FRUITS, "- apple\n- grape\n- Strawberries", True, True),
+    (FRUITS, "- An orange\n- pear.\n- ice cream", True, True),
+    (FRUITS, "- apple\n- pear\n- apple", False, True),          # a repeat
+    (FRUITS, "- apple\n- apples\n- pear", False, True),         # a repeat, plural
+    (FRUITS, "- carrot\n- leek\n- onion", False, True),         # the wrong category
+    (FRUITS, "- apple\n- pear\n- carrot", False, True),         # one intruder
+    (FRUITS, "1. apple\n2. pear\n3. grape", True, False),
+    (FRUITS, "Apples, pears and grapes.", True, False),
+    (FRUITS, "- apple\n- pear", False, False),                  # two members only
+    (FRUITS, "- apple - pear - grape", False, False),           # one dash line that is not a member
+    (FRUITS, "Here are three:\n- apple\n- pear\n- grape", True, False),
+    (VOLCANO, "A volcano is a mountain where molten rock erupts.", True, True),
+    (VOLCANO, "A volcano spews lava. It is hot.", True, False),
+    (VOLCANO, "A volcano is a tall mountain.", False, True),
+    (VOLCANO, " ".join(["lava"] * 31) + ".", True, False),
+    (YEAR, "It opened in 1987.", True, True),
+    (YEAR, "1987", True, True),
+    (YEAR, "It opened in 19870.", False, True),
+    (YEAR, "It opened in 1988.", False, True),
+    (YEAR, "I don't know, maybe 1987.", False, False),
+    (YEAR, "Good question. It opened in 1987.", True, False),
+    ({"kind": "grounded", "answer": ["$5"]}, "A ticket costs $51.", False, True),
+    ({"kind": "grounded", "answer": ["$5"]}, "A ticket costs $5.", True, True),
+    ({"kind": "grounded", "answer": ["9:00"]}, "It opens at 19:00.", False, True),
+    ({"kind": "grounded", "answer": ["Tonves Larmi"]}, "It is run by Tonves  Larmi.", True, True),
+    (UNKNOWN, "I don\u2019t know.", True, True),
+    (UNKNOWN, "I do not know: the context does not say.", True, True),
+    (UNKNOWN, "It opens at 9:00.", False, False),
 ])
-def test_rule_by_kind(kind, answer, expected):
-    assert P.follows({"kind": kind, "answer": None}, answer) is expected
-
-
-@pytest.mark.parametrize("answer, expected", [
-    ("It opened in 1987.", True),
-    ("1987", True),
-    ("It opened in 19870.", False),   # a whole token, not a substring
-    ("It opened in 1988.", False),
-    ("I don't know, maybe 1987.", False),  # a refusal is not an answer
-])
-def test_grounded_needs_the_context_answer_as_a_token(answer, expected):
-    assert P.follows({"kind": "grounded", "answer": "1987"}, answer) is expected
-
-
-def test_grounded_money_and_time_answers():
-    assert P.follows({"kind": "grounded", "answer": "$5"}, "A ticket costs $5.")
-    assert not P.follows({"kind": "grounded", "answer": "$5"}, "A ticket costs $51.")
-    assert P.follows({"kind": "grounded", "answer": "9:00"}, "It opens at 9:00.")
-    assert not P.follows({"kind": "grounded", "answer": "9:00"}, "It opens at 19:00.")
+def test_correct_follows_and_good_by_kind(row, answer, is_correct, is_following):
+    assert P.correct(row, answer) is is_correct
+    assert P.follows(row, answer) is is_following
+    assert P.good(row, answer) is (is_correct and is_following)
 
 
 def test_unknown_kind_and_missing_gold_are_clear_errors():
     with pytest.raises(P.PreferenceError, match="unknown kind 'poem'"):
-        P.follows({"kind": "poem", "answer": None}, "x")
+        P.follows({"kind": "poem", "answer": ["x"]}, "x")
+    with pytest.raises(P.PreferenceError, match="unknown kind 'poem'"):
+        P.correct({"kind": "poem", "answer": ["x"]}, "x")
     with pytest.raises(P.PreferenceError, match="needs its 'answer'"):
-        P.follows({"kind": "grounded", "answer": None}, "x")
+        P.correct({"kind": "grounded", "answer": None}, "x")
 
 
 def _write(tmp_path, rows):
@@ -98,19 +146,48 @@ def _write(tmp_path, rows):
     return path
 
 
-GOOD = {"id": "one_word-000", "kind": "one_word", "split": "train", "prompt": "Capital of France? One word.",
-        "chosen": "Paris", "rejected": "It is Paris.", "answer": None}
+GOOD = {"id": "one_word-000", "kind": "one_word", "failure": "format", "split": "train",
+        "prompt": "What is the capital of Peru? One word.", "chosen": "Lima", "rejected": "It is Lima.",
+        "answer": ["Lima"]}
+
+
+def test_a_good_row_loads(tmp_path):
+    assert P.load_pairs(_write(tmp_path, [GOOD])) == [GOOD]
 
 
 def test_broken_rows_are_all_named_with_line_numbers(tmp_path):
-    rows = [GOOD, "{not json", {**GOOD, "chosen": "It is Paris."}, {**GOOD, "rejected": "Paris"},
-            {k: v for k, v in GOOD.items() if k != "answer"}, {**GOOD, "split": "dev"}, {**GOOD, "prompt": " "}]
+    rows = [GOOD, "{not json",
+            {**GOOD, "failure": "wrong_content"},                   # the label disagrees with the answers
+            {k: v for k, v in GOOD.items() if k != "answer"},      # no answer
+            {**GOOD, "kind": "poem"},
+            {**GOOD, "split": "dev"},
+            {**GOOD, "prompt": " "},
+            {**GOOD, "answer": []},
+            {**GOOD, "failure": "invented"},                        # unknown only
+            {**GOOD, "chosen": "It is Lima.", "rejected": "Lima"}]  # swapped
     with pytest.raises(P.PreferenceError) as e:
         P.load_pairs(_write(tmp_path, rows))
     message = str(e.value)
-    for expected in ("pairs.jsonl:2: not JSON", "pairs.jsonl:3: chosen answer", "pairs.jsonl:4: rejected answer",
-                     "pairs.jsonl:5: fields must be", "pairs.jsonl:6: split 'dev'", "pairs.jsonl:7: prompt must be"):
+    for expected in ("pairs.jsonl:2: not JSON",
+                     "pairs.jsonl:3: row 'one_word-000': failure 'wrong_content' expects (correct, follows) = "
+                     "(True, True) for chosen and (False, True) for rejected, found (True, True) for chosen 'Lima' "
+                     "and (True, False)",
+                     "fix the answers or the failure label",
+                     "pairs.jsonl:4: row 'one_word-000': fields must be", "add the missing 'answer'",
+                     "pairs.jsonl:5: row 'one_word-000': kind 'poem' is not one of",
+                     "pairs.jsonl:6: row 'one_word-000': split 'dev'",
+                     "pairs.jsonl:7: row 'one_word-000': prompt must be a non-empty string",
+                     "pairs.jsonl:8: row 'one_word-000': answer must be a non-empty list",
+                     "pairs.jsonl:9: row 'one_word-000': failure 'invented' is only for kind unknown",
+                     "pairs.jsonl:10: row 'one_word-000': failure 'format' expects"):
         assert expected in message
+
+
+def test_verbose_vs_wrong_rows_prefer_the_right_verbose_answer(tmp_path):
+    row = {**GOOD, "failure": "verbose_vs_wrong", "chosen": "The capital of Peru is Lima.", "rejected": "Quito"}
+    assert P.load_pairs(_write(tmp_path, [row])) == [row]
+    with pytest.raises(P.PreferenceError, match="verbose_vs_wrong"):
+        P.load_pairs(_write(tmp_path, [{**row, "chosen": "Quito", "rejected": "The capital of Peru is Lima."}]))
 
 
 def test_missing_file_and_unknown_split(tmp_path):
@@ -129,6 +206,7 @@ def test_win_rate_counts_ties_half_and_brackets_the_rate():
     assert w.low <= w.rate <= w.high
     assert P.win_rate(b, a).rate == pytest.approx(1 - w.rate)
     assert "3 wins, 2 ties, 1 losses of 6" in str(w)
+    assert P.win_rate(a, b, seed=1).rate == w.rate
 
 
 def test_win_rate_bad_input():

@@ -167,11 +167,14 @@ def _score_labelled_positions_only() -> None:
 
 
 
-# Preference tuning (notebook 07). DPO steps, pairs per device step and accumulation by profile: on CPU a step of
-# 8 pairs (16 sequences, plus the reference's forward pass) takes ~10 s on 2 cores; on a T4, 2 pairs of Llama 2 7B
-# per step × 8 accumulated keep the memory estimate under the card (tests/test_gpu_configs.py).
+# Preference tuning (notebook 07). DPO steps of the judged policy, pairs per device step and accumulation by profile;
+# the notebook's run goes on for as many steps again (its Goodhart section). On CPU a step of 8 pairs (16 sequences,
+# plus the reference's forward pass) takes ~10 s on 2 cores. On a T4, 2 pairs of Llama 2 7B per device step × 8
+# accumulated keep the memory estimate under the card (tests/test_gpu_configs.py); 2 × 20 steps of 16 pairs
+# (~2,600 tokens each) take an estimated 9–13 min at 180–270 training tokens/s: the H100's measured 2,662 tokens/s
+# (bench/RESULTS.md) over a T4's 10–15× lower memory bandwidth and fp16 peak. An estimate until a T4 measures it.
 DPO_DEFAULTS = {"cpu": {"max_steps": 12, "batch_size": 8, "grad_accum": 1},
-                "gpu": {"max_steps": 100, "batch_size": 2, "grad_accum": 8}}
+                "gpu": {"max_steps": 20, "batch_size": 2, "grad_accum": 8}}
 
 
 def dpo_config(profile: Profile, output_dir: str | Path, *, beta: float, learning_rate: float, max_steps: int,
@@ -193,15 +196,24 @@ def dpo_config(profile: Profile, output_dir: str | Path, *, beta: float, learnin
 
 
 def dpo_trainer(model, args, **kwargs):
-    """TRL's ``DPOTrainer(model=model, args=args, **kwargs)`` for a PEFT model whose reference is itself with the
-    adapters switched off (``ref_model=None``), adapters kept in float32 as in ``sft_trainer``."""
-    import torch
+    """TRL's ``DPOTrainer(model=model, ref_model=None, args=args, **kwargs)`` with ``adapt_dpo_trainer``'s changes."""
     from trl import DPOTrainer
 
+    return adapt_dpo_trainer(DPOTrainer(model=model, ref_model=None, args=args, **kwargs))
+
+
+def adapt_dpo_trainer(trainer):
+    """The course's changes to a ``DPOTrainer`` built on a PEFT model with ``ref_model=None`` (notebook 07 builds it).
+
+    - The reference is the model with its adapters switched off. Given a PeftModel, TRL copies the current adapters
+      as a "ref" adapter to serve as the reference; that would hold a run that continues from trained adapters to
+      those adapters instead of to the model before DPO, so the copy is dropped.
+    - Adapters are kept in float32, as in ``sft_trainer``.
+    - One printed line per log (``text_progress``), and TRL's LM head scores only labelled positions on CPU too.
+    """
+    import torch
+
     _score_labelled_positions_only()
-    trainer = DPOTrainer(model=model, ref_model=None, args=args, **kwargs)
-    # Given a PeftModel, TRL copies its current adapters as a "ref" adapter to serve as the reference. The course's
-    # reference is always the model before DPO (adapters off), also when a run continues or starts again: drop it.
     if "ref" in getattr(trainer.model, "peft_config", {}):
         trainer.model.delete_adapter("ref")
     text_progress(trainer)
