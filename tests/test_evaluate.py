@@ -76,3 +76,24 @@ def test_each_row_continues_at_its_own_positions(lm):
     assert prefix_call is None  # the shared prefix: positions 0, 1, … by default
     assert sorted(prefill[:, -1].tolist()) == sorted(n - 1 for n in lengths)
     assert sorted(decode[:, -1].tolist()) == sorted(lengths)
+
+
+def test_logps_of_generated_answers_equal_a_teacher_forced_pass(lm):
+    # generate_with_logps sums log p(token) from generate's own logits (padded, shared-prefix batches); scoring the
+    # same ids afterwards, one unpadded row at a time, must give the same numbers.
+    model, tokenizer = lm
+    convs = [prompts.sentiment_messages(p) for p in POSTS]
+    got = evaluate.generate_with_logps(model, tokenizer, convs, max_new_tokens=8, batch_size=4)
+    assert [a for a, _, _ in got] == evaluate.generate_answers(model, tokenizer, convs, max_new_tokens=8,
+                                                                 batch_size=4, progress=False)
+    ends = {model.generation_config.eos_token_id} if isinstance(model.generation_config.eos_token_id, int) \
+        else set(model.generation_config.eos_token_id)
+    assert any(ids[-1] in ends for _, ids, _ in got), "the check needs an answer that stops before the cap"
+    for conv, (_, ids, logp) in zip(convs, got):
+        assert len(ids) <= 8 and not set(ids[:-1]) & ends  # nothing after the first end token
+        prompt = tokenizer(tokenizer.apply_chat_template(conv, add_generation_prompt=True, tokenize=False),
+                           add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([prompt + ids])).logits[0, len(prompt) - 1:-1].float()
+        forced = torch.log_softmax(logits, -1).gather(-1, torch.tensor(ids)[:, None]).sum().item()
+        assert logp < 0 and abs(logp - forced) < 1e-3 * max(1.0, abs(forced)), (logp, forced)

@@ -51,6 +51,24 @@ def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_
     tokens, and the attention mask hides the padding (positions come from the mask). Conversations
     are batched by length, so a batch pads little; the answers come back in the order asked.
     """
+    return [tokenizer.decode(ids, skip_special_tokens=True).strip()
+            for ids, _ in _generate(model, tokenizer, conversations, max_new_tokens, batch_size, progress, False)]
+
+
+def generate_with_logps(model, tokenizer, conversations: list[list[dict]], max_new_tokens: int = MAX_NEW_TOKENS,
+                        batch_size: int = 16) -> list[tuple[str, list[int], float]]:
+    """``generate_answers``, and for each answer its token ids and the model's log-probability of them.
+
+    Each row is (answer text, the generated ids up to and including the first end token, the sum of
+    log p(token) over those ids). The log-probabilities come from the logits ``generate`` computes
+    anyway, so scoring the model's own answers costs no second forward pass.
+    """
+    return [(tokenizer.decode(ids, skip_special_tokens=True).strip(), ids, logp)
+            for ids, logp in _generate(model, tokenizer, conversations, max_new_tokens, batch_size, False, True)]
+
+
+def _generate(model, tokenizer, conversations, max_new_tokens, batch_size, progress, want_logps):
+    """(generated ids up to the first end token, their summed log-prob or None) per conversation, in order."""
     import copy
 
     import torch
@@ -68,8 +86,10 @@ def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_
             cache = model(input_ids=torch.tensor([prefix], device=model.device), use_cache=True,
                           logits_to_keep=1).past_key_values  # only the cache is wanted, not the prefix's logits
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    ends = model.generation_config.eos_token_id
+    ends = set(ends if isinstance(ends, list) else [ends if ends is not None else tokenizer.eos_token_id])
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    answers: list[str] = [""] * len(ids)
+    results: list = [None] * len(ids)
     for start in tqdm(range(0, len(order), batch_size), desc="generating", disable=not progress):
         rows = order[start:start + batch_size]
         width = max(len(ids[i]) for i in rows)
@@ -83,10 +103,16 @@ def generate_answers(model, tokenizer, conversations: list[list[dict]], max_new_
         with torch.no_grad():
             out = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
                                  past_key_values=past, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=pad)
-        for i, answer in zip(rows, tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)):
-            answers[i] = answer.strip()
-    return answers
+                                 pad_token_id=pad, output_logits=want_logps, return_dict_in_generate=True)
+            new = out.sequences[:, width:]
+            if want_logps:  # log p of each chosen token, from the logits of the step that chose it
+                logits = torch.stack(out.logits, dim=1).float()
+                token_logps = torch.log_softmax(logits, -1).gather(-1, new[..., None]).squeeze(-1).cpu()
+        for row, i in enumerate(rows):
+            kept = new[row].tolist()
+            n = next((k + 1 for k, t in enumerate(kept) if t in ends), len(kept))  # through the first end token
+            results[i] = (kept[:n], float(token_logps[row, :n].sum()) if want_logps else None)
+    return results
 
 
 def _common_prefix_length(ids: list[list[int]]) -> int:
