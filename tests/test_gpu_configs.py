@@ -123,6 +123,10 @@ def test_gpu_profile_setup_is_right_for_the_card(card, cuda_bf16, tmp_path):
     assert profile.name == "gpu"
     assert problems(rt, profile, quant, lora, args) == []
     assert (args.fp16, args.bf16) == ((True, False) if card == "T4" else (False, True))
+    as_notebook = training.dpo_config(profile, tmp_path / "dpo", beta=0.1, learning_rate=2e-4, max_steps=args.max_steps,
+                                      batch_size=args.per_device_train_batch_size,
+                                      grad_accum=args.gradient_accumulation_steps, max_length=256, cpu_bf16=True)
+    assert as_notebook.to_dict() == args.to_dict()  # notebook 07's cpu_bf16=True changes nothing on a GPU
     assert args.max_length == CONFIGS[COURSE][5] and args.gradient_accumulation_steps == CONFIGS[COURSE][4]
     assert args.completion_only_loss is True and args.save_only_model is False
 

@@ -153,11 +153,19 @@ def test_dpo_and_reward_configs_take_the_profile_and_refuse_bad_values(tmp_path)
         training.reward_config(profile, tmp_path, learning_rate=1e-4, max_steps=0, batch_size=2, max_length=64)
 
 
-def test_dpo_trainer_keeps_adapters_float32_and_the_reference_is_adapters_off(tmp_path):
-    """On a PeftModel TRL adds a 'ref' copy of the adapters; dpo_trainer drops it, so a run that continues from
-    trained adapters is still held to the model before DPO. Loss at the start (adapters = reference) is log 2."""
-    import math
+@pytest.mark.parametrize("has_bf16", [True, False])
+def test_cpu_bf16_mixed_precision_only_where_the_cpu_has_it(has_bf16, tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "cpu_has_bf16", lambda: has_bf16)
+    profile = runtime.resolve_profile("cpu")
+    dpo = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=2e-4, max_steps=3, batch_size=2, max_length=64,
+                              cpu_bf16=True)
+    rm = training.reward_config(profile, tmp_path, learning_rate=1e-4, max_steps=3, batch_size=2, max_length=64, cpu_bf16=True)
+    assert (dpo.bf16, dpo.fp16, rm.bf16, rm.fp16) == (has_bf16, False, has_bf16, False)
+    assert dpo.use_cpu and rm.use_cpu  # autocast on the CPU: the weights and adapters stay float32
 
+
+def tiny_dpo_setup():
+    """The cpu profile's SmolLM2 with small adapters, and two identical preference pairs."""
     from peft import get_peft_model
 
     import datasets
@@ -168,6 +176,34 @@ def test_dpo_trainer_keeps_adapters_float32_and_the_reference_is_adapters_off(tm
     pairs = datasets.Dataset.from_list([{"prompt": [{"role": "user", "content": "Capital of France? One word."}],
                                          "chosen": [{"role": "assistant", "content": "Paris"}],
                                          "rejected": [{"role": "assistant", "content": "It is Paris."}]}] * 2)
+    return profile, tok, model, pairs
+
+
+def test_after_mixed_precision_training_the_model_computes_as_before(tmp_path, monkeypatch):
+    """accelerate wraps forward in autocast for bf16 training and leaves it wrapped; dpo_trainer undoes that, so
+    what runs on the model afterwards (notebook 07's judging) is float32 again. Without it the logits are bf16."""
+    monkeypatch.setattr(models, "cpu_has_bf16", lambda: True)  # autocast bf16 runs on any CPU, only slower
+    profile, tok, model, pairs = tiny_dpo_setup()
+    args = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=1e-3, max_steps=1, batch_size=2, max_length=64,
+                               cpu_bf16=True)
+    ids = tok("The capital of France is", return_tensors="pt")
+    trainer = training.dpo_trainer(model, args, train_dataset=pairs, processing_class=tok)
+    trainer.train()
+    assert not hasattr(model, "_original_forward")  # accelerate's autocast wrapper is gone
+    with torch.no_grad():
+        logits = model(**ids).logits
+    assert logits.dtype == torch.float32
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        rounded = model(**ids).logits
+    assert not torch.equal(logits, rounded.float())  # so the float32 pass above was not autocast
+
+
+def test_dpo_trainer_keeps_adapters_float32_and_the_reference_is_adapters_off(tmp_path):
+    """On a PeftModel TRL adds a 'ref' copy of the adapters; dpo_trainer drops it, so a run that continues from
+    trained adapters is still held to the model before DPO. Loss at the start (adapters = reference) is log 2."""
+    import math
+
+    profile, tok, model, pairs = tiny_dpo_setup()
     args = training.dpo_config(profile, tmp_path, beta=0.1, learning_rate=1e-3, max_steps=1, batch_size=2, max_length=64)
     for _ in range(2):  # a second trainer on the same PeftModel must not fail on an existing 'ref' adapter
         trainer = training.dpo_trainer(model, args, train_dataset=pairs, processing_class=tok)
