@@ -8,7 +8,7 @@ the paired difference in correct answers, and format / correctness / both at eve
 The seed sets the reward heads' start, the adapters' start and the order of the training pairs; the split is the
 data card's. Reports each figure per seed and mean ± sd; asserts nothing.
 
-    .venv/bin/python bench/preference_seeds.py              # seeds 0 1 2, about 11 minutes each on 2 CPU cores
+    .venv/bin/python bench/preference_seeds.py              # seeds 0 1 2, 9-14 minutes each on the CI machine kind
     .venv/bin/python bench/preference_seeds.py --seeds 0 1 2 3 4
 """
 
