@@ -123,10 +123,6 @@ def test_gpu_profile_setup_is_right_for_the_card(card, cuda_bf16, tmp_path):
     assert profile.name == "gpu"
     assert problems(rt, profile, quant, lora, args) == []
     assert (args.fp16, args.bf16) == ((True, False) if card == "T4" else (False, True))
-    as_notebook = training.dpo_config(profile, tmp_path / "dpo", beta=0.1, learning_rate=2e-4, max_steps=args.max_steps,
-                                      batch_size=args.per_device_train_batch_size,
-                                      grad_accum=args.gradient_accumulation_steps, max_length=256, cpu_bf16=True)
-    assert as_notebook.to_dict() == args.to_dict()  # notebook 07's cpu_bf16=True changes nothing on a GPU
     assert args.max_length == CONFIGS[COURSE][5] and args.gradient_accumulation_steps == CONFIGS[COURSE][4]
     assert args.completion_only_loss is True and args.save_only_model is False
 
@@ -306,6 +302,10 @@ def test_dpo_setup_is_right_for_the_card_and_fits(card, cuda_bf16, tmp_path):
     assert found == []
     assert (args.fp16, args.bf16) == ((True, False) if card == "T4" else (False, True))
     assert args.beta == 0.1 and args.loss_type == ["sigmoid"] and not args.use_cpu and args.learning_rate == 2e-4
+    as_notebook = training.dpo_config(profile, tmp_path / "dpo", beta=0.1, learning_rate=2e-4, max_steps=args.max_steps,
+                                      batch_size=args.per_device_train_batch_size,
+                                      grad_accum=args.gradient_accumulation_steps, max_length=256, cpu_bf16=True)
+    assert as_notebook.to_dict() == args.to_dict()  # notebook 07's cpu_bf16=True changes nothing on a GPU
     parts = memory.with_cuda_overhead(memory.estimate_dpo(memory.LLAMA2_7B, args.per_device_train_batch_size,
                                                           args.max_length, r=lora.r))
     card_gb = rt.vram_gib * GIB / memory.GB
