@@ -169,10 +169,10 @@ def _score_labelled_positions_only() -> None:
 
 # Preference tuning (notebook 07). DPO steps of the judged policy, pairs per device step and accumulation by profile;
 # the notebook's run goes on for as many steps again (its Goodhart section). On CPU a step of 8 pairs (16 sequences,
-# plus the reference's forward pass) takes 7-9 s on 2 cores in bf16 (cpu_bf16), ~10.5 s in float32. On a T4, 2 pairs of Llama 2 7B per device step × 8
-# accumulated keep the memory estimate under the card (tests/test_gpu_configs.py); 2 × 20 steps of 16 pairs
-# (~2,600 tokens each) take an estimated 9–13 min at 180–270 training tokens/s: the H100's measured 2,662 tokens/s
-# (bench/RESULTS.md) over a T4's 10–15× lower memory bandwidth and fp16 peak. An estimate until a T4 measures it.
+# plus the reference's forward pass) takes 7-9 s on 2 cores in bf16 (cpu_bf16), ~10.5 s in float32. On a T4, 2 pairs
+# of Llama 2 7B per device step × 8 accumulated keep the memory estimate under the card (tests/test_gpu_configs.py);
+# 2 × 20 steps of 16 pairs (~2,600 tokens each) take an estimated 9–13 min at 180–270 training tokens/s: the H100's
+# measured 2,662 tokens/s (bench/RESULTS.md) over a T4's 10–15× lower memory bandwidth and fp16 peak. An estimate until a T4 measures it.
 DPO_DEFAULTS = {"cpu": {"max_steps": 12, "batch_size": 8, "grad_accum": 1},
                 "gpu": {"max_steps": 20, "batch_size": 2, "grad_accum": 8}}
 
@@ -203,7 +203,8 @@ def dpo_config(profile: Profile, output_dir: str | Path, *, beta: float, learnin
         output_dir=str(output_dir), beta=beta, learning_rate=learning_rate, max_steps=max_steps,
         per_device_train_batch_size=batch_size, gradient_accumulation_steps=grad_accum, max_length=max_length,
         lr_scheduler_type="constant", warmup_steps=0, optim=profile.optim, fp16=profile.fp16,
-        bf16=mixed_bf16(profile, cpu_bf16), activation_checkpointing=profile.gradient_checkpointing, logging_steps=logging_steps, save_strategy="no",
+        bf16=mixed_bf16(profile, cpu_bf16), activation_checkpointing=profile.gradient_checkpointing,
+        logging_steps=logging_steps, save_strategy="no",
         report_to=report_to, seed=seed, disable_tqdm=False, dataloader_pin_memory=profile.name == "gpu",
         use_cpu=profile.name == "cpu", loss_type=["sigmoid"], **extra)
 
@@ -223,7 +224,8 @@ def adapt_dpo_trainer(trainer):
       those adapters instead of to the model before DPO, so the copy is dropped.
     - Adapters are kept in float32, as in ``sft_trainer``.
     - One printed line per log (``text_progress``), and TRL's LM head scores only labelled positions on CPU too.
-    - After training, the model's own ``forward`` again, without accelerate's autocast (``plain_forward_after_training``).
+    - After training, the model's own ``forward`` again, without accelerate's autocast
+      (``plain_forward_after_training``).
     """
     import torch
 
@@ -240,9 +242,9 @@ def plain_forward_after_training(trainer):
 
     Under fp16/bf16 mixed precision, accelerate wraps ``model.forward`` in autocast when training starts and leaves
     it wrapped, so everything run on the model afterwards (generation, scoring) silently computes in the training
-    precision. On CPU that is also slower: autocast casts every frozen weight to bf16 again at each forward pass,
-    once per generated token. Notebook 07 trains in bf16 on CPU and judges in float32; with the wrapper left in
-    place its judging took 281 s instead of 226 s, and its answers changed."""
+    precision, and autocast converts every frozen weight again at each forward pass (it caches only weights that
+    are trained). Measured in notebook 07 (bf16 training on CPU): with the wrapper left in place, the reference
+    model's greedy answers changed (45.2 % → 44.0 % of test prompts correct)."""
     from transformers import TrainerCallback
 
     class _PlainForward(TrainerCallback):
@@ -268,7 +270,8 @@ def reward_config(profile: Profile, output_dir: str | Path, *, learning_rate: fl
     return RewardConfig(
         output_dir=str(output_dir), learning_rate=learning_rate, max_steps=max_steps,
         per_device_train_batch_size=batch_size, max_length=max_length, optim="adamw_torch", fp16=profile.fp16,
-        bf16=mixed_bf16(profile, cpu_bf16), activation_checkpointing=False, logging_steps=logging_steps, save_strategy="no",
+        bf16=mixed_bf16(profile, cpu_bf16), activation_checkpointing=False, logging_steps=logging_steps,
+        save_strategy="no",
         report_to="none", seed=seed, disable_tqdm=False, use_cpu=profile.name == "cpu", **extra)
 
 
