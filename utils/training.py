@@ -172,7 +172,8 @@ def _score_labelled_positions_only() -> None:
 # plus the reference's forward pass) takes 7-9 s on 2 cores in bf16 (cpu_bf16), ~10.5 s in float32. On a T4, 2 pairs
 # of Llama 2 7B per device step × 8 accumulated keep the memory estimate under the card (tests/test_gpu_configs.py);
 # 2 × 20 steps of 16 pairs (~2,600 tokens each) take an estimated 9–13 min at 180–270 training tokens/s: the H100's
-# measured 2,662 tokens/s (bench/RESULTS.md) over a T4's 10–15× lower memory bandwidth and fp16 peak. An estimate until a T4 measures it.
+# measured 2,662 tokens/s (bench/RESULTS.md) over a T4's 10–15× lower memory bandwidth and fp16 peak. An estimate
+# until a T4 measures it.
 DPO_DEFAULTS = {"cpu": {"max_steps": 12, "batch_size": 8, "grad_accum": 1},
                 "gpu": {"max_steps": 20, "batch_size": 2, "grad_accum": 8}}
 
